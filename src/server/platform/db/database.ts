@@ -1,0 +1,95 @@
+// The database behind one interface: embedded PGlite (persisted in DATA_DIR) or a PostgreSQL pool.
+// Same migrations, same SQL, same RLS on both; only opening and closing differ.
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Config } from '#server/config.ts';
+
+// biome-ignore lint/complexity/noBannedTypes: drizzle's "no relational schema" type
+type NoSchema = {};
+export type Orm = PgDatabase<PgQueryResultHKT, NoSchema>;
+export type Tx = PgTransaction<PgQueryResultHKT, NoSchema>;
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly orm: Orm;
+  /**
+   * Parameterised SQL as the connecting role, outside row-level security. For platform tables
+   * only (migrations, job queue, health); domain data goes through withWorkspace.
+   */
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Runs fn on one dedicated connection (advisory locks, migrations). */
+  withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** Set in embedded mode: the PGlite instance, for snapshots (tests, tooling). */
+  readonly pglite?: PGlite;
+}
+
+// Extensions must be registered on every PGlite open, not only when created.
+export const pgliteExtensions = { pg_trgm, pgcrypto };
+
+export interface OpenOptions {
+  /** A PGlite data-dir dump to start from (tests start every file from one migrated snapshot). */
+  loadDataDir?: Blob;
+}
+
+export async function openDatabase(config: Config['database'], options: OpenOptions = {}): Promise<Database> {
+  return config.kind === 'postgres' ? openPostgres(config.url, config.poolMax) : openPglite(config.dataDir, options);
+}
+
+async function openPglite(dataDir: string | undefined, options: OpenOptions): Promise<Database> {
+  const client = await PGlite.create({
+    ...(dataDir && !options.loadDataDir ? { dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    extensions: pgliteExtensions,
+  });
+  const orm = drizzlePglite({ client }) as unknown as Orm;
+  const query: Database['query'] = async (text, params) =>
+    (await client.query(text, params as unknown[] | undefined)).rows as never;
+  let closed = false;
+  return {
+    kind: 'pglite',
+    orm,
+    query,
+    // PGlite is one connection already; queries from elsewhere wait while a transaction holds it.
+    withConnection: (fn) => fn(orm, query),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+    pglite: client,
+  };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle client dying (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const orm = drizzlePg({ client: pool }) as unknown as Orm;
+  let closed = false;
+  return {
+    kind: 'postgres',
+    orm,
+    query: async (text, params) => (await pool.query(text, params as unknown[] | undefined)).rows,
+    async withConnection(fn) {
+      const conn = await pool.connect();
+      try {
+        return await fn(drizzlePg({ client: conn }) as unknown as Orm, async (text, params) =>
+          (await conn.query(text, params as unknown[] | undefined)).rows,
+        );
+      } finally {
+        conn.release();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// The one error handler and the 404 envelope: every failure leaves as the error envelope
+// `{ error: { code, message, details? }, requestId }` with the status from ERROR_STATUS.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, ERROR_STATUS, type ErrorCode } from '#server/platform/errors.ts';
+
+const FASTIFY_STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+  status: number = ERROR_STATUS[code],
+) {
+  return reply.status(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) }, requestId: request.id });
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.headers) reply.headers(err.headers);
+      if (err.status >= 500) request.log.error({ err }, err.message);
+      return sendError(reply, request, err.code, err.message, err.details, err.status);
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? 'body';
+      const fields = err.validation.map((v) => ({
+        field: [where, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+        message: v.message,
+      }));
+      const first = fields[0];
+      const message = fields.length === 1 && first ? `${first.field}: ${first.message}` : `${fields.length} fields are invalid`;
+      return sendError(reply, request, 'VALIDATION_ERROR', message, { fields });
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return sendError(reply, request, FASTIFY_STATUS_CODES[status] ?? 'BAD_REQUEST', err.message, undefined, status);
+    }
+    // Unknown: log it whole with the request id, answer with nothing internal (no stack, no SQL).
+    request.log.error({ err }, 'unhandled error');
+    return sendError(
+      reply,
+      request,
+      'INTERNAL',
+      `Something went wrong on our side. Quote request id ${request.id} if you report it.`,
+    );
+  });
+
+}
+
+export function sendRouteNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return sendError(reply, request, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
+}

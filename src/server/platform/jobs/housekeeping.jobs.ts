@@ -1,0 +1,35 @@
+// Platform housekeeping on the job queue itself: finished jobs are pruned after 30 days.
+import { z } from 'zod';
+import type { Database } from '#server/platform/db/database.ts';
+import { defineJob, type JobQueue } from './queue.ts';
+
+export const JOB_RETENTION_DAYS = 30;
+
+export function pruneJobsJob(db: Database, clock: () => Date = () => new Date()) {
+  return defineJob({
+    name: 'jobs.prune',
+    payload: z.object({ olderThanDays: z.number().int().min(1).default(JOB_RETENTION_DAYS) }),
+    maxAttempts: 3,
+    async handler({ olderThanDays }) {
+      const cutoff = new Date(clock().getTime() - olderThanDays * 86_400_000);
+      const rows = await db.query<{ n: number }>(
+        `with gone as (delete from jobs where status in ('succeeded', 'failed', 'cancelled') and finished_at < $1 returning 1)
+         select count(*)::int as n from gone`,
+        [cutoff],
+      );
+      return { deleted: rows[0]?.n ?? 0 };
+    },
+  });
+}
+
+export async function registerHousekeeping(jobs: JobQueue, db: Database): Promise<void> {
+  const prune = pruneJobsJob(db);
+  jobs.register(prune);
+  await jobs.schedule({
+    name: 'jobs.prune',
+    cron: '15 3 * * *',
+    timezone: 'UTC',
+    job: prune,
+    payload: { olderThanDays: JOB_RETENTION_DAYS },
+  });
+}
