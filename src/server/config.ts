@@ -77,7 +77,8 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
-  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number };
+  /** PGlite without a dataDir runs in memory (tests). */
+  database: { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string; poolMax: number };
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   /** 32 raw bytes; secrets at rest are encrypted under it. */

@@ -1,0 +1,139 @@
+import { sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '#server/db/schema/audit.ts';
+import { workspaces } from '#server/db/schema/workspaces.ts';
+import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
+import { withWorkspace } from './tenancy.ts';
+
+let db: TestDatabase;
+
+/** The database's own message behind drizzle's "Failed query" wrapper. */
+async function causeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as Error & { cause?: Error };
+    return e.cause?.message ?? e.message;
+  }
+  return 'did not throw';
+}
+const A = uuidv7();
+const B = uuidv7();
+
+beforeAll(async () => {
+  db = await createTestDatabase({ poolMax: 1 });
+  await db.orm.insert(workspaces).values([
+    { id: A, name: 'Acme' },
+    { id: B, name: 'Borealis' },
+  ]);
+  for (const [ws, n] of [
+    [A, 3],
+    [B, 2],
+  ] as const) {
+    await withWorkspace(db, { workspaceId: ws }, async (tx) => {
+      for (let i = 0; i < n; i++) {
+        await tx.insert(auditLog).values({ workspaceId: ws, channel: 'system', action: 'test.seed', entityType: 'test' });
+      }
+    });
+  }
+});
+afterAll(() => db.dispose());
+
+describe('row-level security through withWorkspace', () => {
+  it('runs as the non-superuser application role', async () => {
+    const rows = await withWorkspace(db, { workspaceId: A }, (tx) =>
+      tx.execute(sql`select current_user as who, (select rolsuper from pg_roles where rolname = current_user) as su, (select rolbypassrls from pg_roles where rolname = current_user) as bypass`),
+    );
+    expect(rows.rows[0]).toMatchObject({ who: 'albedo_app', su: false, bypass: false });
+  });
+
+  it('a query that forgets its workspace filter returns only the current workspace', async () => {
+    const inA = await withWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
+    const inB = await withWorkspace(db, { workspaceId: B }, (tx) => tx.select().from(auditLog));
+    expect(inA).toHaveLength(3);
+    expect(inA.every((r) => r.workspaceId === A)).toBe(true);
+    expect(inB).toHaveLength(2);
+    expect(inB.every((r) => r.workspaceId === B)).toBe(true);
+    const count = await withWorkspace(db, { workspaceId: A }, (tx) =>
+      tx.execute(sql`select count(*)::int as n from audit_log`),
+    );
+    expect(count.rows[0]).toEqual({ n: 3 });
+  });
+
+  it('refuses to write a row into another workspace', async () => {
+    await expect(
+      withWorkspace(db, { workspaceId: A }, (tx) =>
+        tx.insert(auditLog).values({ workspaceId: B, channel: 'system', action: 'test.sneak', entityType: 'test' }),
+      ),
+    ).rejects.toThrow();
+    const inB = await withWorkspace(db, { workspaceId: B }, (tx) => tx.select().from(auditLog));
+    expect(inB.some((r) => r.action === 'test.sneak')).toBe(false);
+  });
+
+  it('cannot guess its way to another workspace row by id', async () => {
+    const [bRow] = await withWorkspace(db, { workspaceId: B }, (tx) => tx.select().from(auditLog).limit(1));
+    const seen = await withWorkspace(db, { workspaceId: A }, (tx) =>
+      tx.execute(sql`select id from audit_log where id = ${bRow?.id}`),
+    );
+    expect(seen.rows).toHaveLength(0);
+  });
+
+  it('keeps the audit log append-only for the application role', async () => {
+    const update = withWorkspace(db, { workspaceId: A }, (tx) => tx.execute(sql`update audit_log set action = 'rewritten'`));
+    expect(await causeOf(update)).toMatch(/permission denied/);
+    const del = withWorkspace(db, { workspaceId: A }, (tx) => tx.execute(sql`delete from audit_log`));
+    expect(await causeOf(del)).toMatch(/permission denied/);
+  });
+
+  it('with no workspace set, the application role sees nothing', async () => {
+    const rows = await db.orm.transaction(async (tx) => {
+      await tx.execute(sql`set local role albedo_app`);
+      return tx.select().from(auditLog);
+    });
+    expect(rows).toHaveLength(0);
+  });
+
+  it('does not carry the role or workspace past the transaction on a pooled connection', async () => {
+    await withWorkspace(db, { workspaceId: A }, async () => undefined);
+    // poolMax is 1, so this is the same connection the transaction used.
+    const [after] = await db.query<{ who: string; ws: string | null }>(
+      `select current_user as who, nullif(current_setting('app.workspace_id', true), '') as ws`,
+    );
+    expect(after?.ws).toBeNull();
+    expect(after?.who).not.toBe('albedo_app');
+  });
+
+  it('rolls back the whole transaction when the function throws', async () => {
+    await expect(
+      withWorkspace(db, { workspaceId: A }, async (tx) => {
+        await tx.insert(auditLog).values({ workspaceId: A, channel: 'system', action: 'test.rollback', entityType: 'test' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const rows = await withWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
+    expect(rows.some((r) => r.action === 'test.rollback')).toBe(false);
+  });
+});
+
+describe('every workspace-owned table is protected', () => {
+  // System tables the queue reads across workspaces as the connecting role: RLS on, not forced.
+  const NOT_FORCED = new Set(['jobs']);
+
+  it('has RLS enabled, a tenant policy, and FORCE unless it is a system table', async () => {
+    const tables = await db.query<{ table: string; rls: boolean; forced: boolean; policies: number }>(
+      `select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+              (select count(*)::int from pg_policies p where p.tablename = c.relname and p.schemaname = 'public') as policies
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind = 'r'
+          and exists (select 1 from information_schema.columns col
+                       where col.table_schema = 'public' and col.table_name = c.relname and col.column_name = 'workspace_id')
+        order by 1`,
+    );
+    expect(tables.length).toBeGreaterThan(0);
+    for (const t of tables) {
+      expect({ table: t.table, rls: t.rls, hasPolicy: t.policies > 0 }).toEqual({ table: t.table, rls: true, hasPolicy: true });
+      expect({ table: t.table, forced: t.forced }).toEqual({ table: t.table, forced: !NOT_FORCED.has(t.table) });
+    }
+  });
+});
