@@ -1,0 +1,85 @@
+// The real entry point as a process: configuration errors, start, restart with durable data and
+// jobs, and a clean exit on SIGTERM. Runs on PGlite, or on PostgreSQL when TEST_DATABASE_URL is set.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '#server/platform/db/database.ts';
+import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
+import { TEST_MASTER_KEY } from '#test/support/app.ts';
+import { startServerProcess } from '#test/support/process.ts';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-server-'));
+let pgDb: TestDatabase | undefined;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  env = { DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '100' };
+  if (usingPostgres) {
+    pgDb = await createTestDatabase();
+    env = { ...env, DATABASE_URL: pgDb.url as string, APP_MASTER_KEY: TEST_MASTER_KEY };
+  }
+});
+afterAll(async () => {
+  await pgDb?.dispose();
+});
+
+/** The server's database, opened from the test while the server is stopped. */
+async function withServerDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  if (pgDb) return fn(pgDb);
+  const db = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+describe('the server process', () => {
+  it('exits 1 with one clear line per configuration problem and no stack trace', async () => {
+    const p = startServerProcess({ ...env, PORT: 'abc', LOG_LEVEL: 'chatty' });
+    expect(await p.exited).toBe(1);
+    const err = p.stderr.join('');
+    expect(err).toContain('albedo: configuration error: PORT: must be a number (got "abc")');
+    expect(err).toContain('albedo: configuration error: LOG_LEVEL: must be one of');
+    expect(err.trim().split('\n')).toHaveLength(2);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
+    const p = startServerProcess(env);
+    const url = await p.ready;
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${url}/health/ready`);
+    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    const docs = await fetch(`${url}/docs/`);
+    expect(docs.status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.stdout.some((l) => l.includes('"shutdown complete"'))).toBe(true);
+  });
+
+  it('keeps data across a restart and runs a job enqueued while it was down', async () => {
+    const jobId = '01936b7e-0000-7000-8000-00000000abcd';
+    await withServerDatabase(async (db) => {
+      // Written while no server runs: it must survive and be picked up by the next start.
+      await db.query(
+        `insert into jobs (id, name, payload, status, run_at, created_at, updated_at)
+         values ($1, 'jobs.prune', '{"olderThanDays": 30}', 'queued', now(), now(), now())`,
+        [jobId],
+      );
+    });
+    const p = startServerProcess(env);
+    await p.ready;
+    await p.waitForLog((l) => l.jobId === jobId && l.msg === 'job succeeded');
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+    // The second start applied no migrations: the schema was already there.
+    expect(p.stdout.some((l) => l.includes('database migrations applied'))).toBe(false);
+    const rows = await withServerDatabase((db) =>
+      db.query<{ status: string; result: unknown }>('select status, result from jobs where id = $1', [jobId]),
+    );
+    expect(rows).toEqual([{ status: 'succeeded', result: { deleted: 0 } }]);
+  });
+});
