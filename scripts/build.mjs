@@ -1,6 +1,6 @@
 // Builds what `npm start` serves: the server bundle (esbuild, dependencies left external) and the
 // web app (Vite). Skips a part whose sources are older than its last build.
-import { existsSync, readdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
@@ -59,5 +59,7 @@ async function buildWeb() {
 const t0 = Date.now();
 const [server, web] = [await buildServer(), await buildWeb()];
 if (server || web) {
-  process.stdout.write(`albedo: built ${[server && 'server', web && 'web'].filter(Boolean).join(' and ')} in ${Date.now() - t0} ms\n`);
+  process.stdout.write(
+    `albedo: built ${[server && 'server', web && 'web'].filter(Boolean).join(' and ')} in ${Date.now() - t0} ms\n`,
+  );
 }

@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '#server/platform/db/database.ts';
-import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
+import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { TEST_MASTER_KEY } from '#test/support/app.ts';
+import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
 import { startServerProcess } from '#test/support/process.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-server-'));

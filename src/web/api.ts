@@ -13,7 +13,10 @@ export class ApiError extends Error {
 
 export async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init?.headers } });
-  const body = (await res.json().catch(() => null)) as T & { error?: { code: string; message: string }; requestId?: string };
+  const body = (await res.json().catch(() => null)) as T & {
+    error?: { code: string; message: string };
+    requestId?: string;
+  };
   if (!res.ok && body?.error) throw new ApiError(res.status, body.error.code, body.error.message, body.requestId);
   return { status: res.status, body };
 }

@@ -45,9 +45,6 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   }
   const snapshot = inject('pgliteSnapshot');
   if (!snapshot) throw new Error('global setup provided no database snapshot');
-  const db = await openDatabase(
-    { kind: 'pglite' },
-    { loadDataDir: new Blob([readFileSync(snapshot)]) },
-  );
+  const db = await openDatabase({ kind: 'pglite' }, { loadDataDir: new Blob([readFileSync(snapshot)]) });
   return Object.assign(db, { url: null, dispose: () => db.close() });
 }

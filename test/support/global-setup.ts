@@ -18,7 +18,9 @@ declare module 'vitest' {
 
 function migrationsHash(): string {
   const h = createHash('sha256');
-  const pglitePkg = JSON.parse(readFileSync(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
+  const pglitePkg = JSON.parse(
+    readFileSync(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'),
+  );
   h.update(pglitePkg.version);
   for (const f of readdirSync(migrationsFolder, { recursive: true }).map(String).sort()) {
     const full = path.join(migrationsFolder, f);

@@ -21,7 +21,10 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    match: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }> = [];
   const parsed: Array<Record<string, unknown>> = [];
   let buf = '';
   child.stdout?.on('data', (chunk) => {
@@ -54,7 +57,8 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
     if (found) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no matching log line within ${timeoutMs} ms\n${stdout.join('\n')}\n${stderr.join('')}`)),
+        () =>
+          reject(new Error(`no matching log line within ${timeoutMs} ms\n${stdout.join('\n')}\n${stderr.join('')}`)),
         timeoutMs,
       );
       waiters.push({

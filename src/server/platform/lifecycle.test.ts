@@ -29,7 +29,13 @@ describe('graceful shutdown', () => {
   it('finishes in-flight requests, refuses new connections, stops jobs and closes the database', async () => {
     const inFlight = fetch(`${base}/api/v1/_test/slow`);
     await slowHasStarted;
-    const shutdown = createShutdown({ app: t.app, jobs: t.jobs, db: t.db, logger: t.app.log as never, timeoutMs: 10_000 });
+    const shutdown = createShutdown({
+      app: t.app,
+      jobs: t.jobs,
+      db: t.db,
+      logger: t.app.log as never,
+      timeoutMs: 10_000,
+    });
     const done = shutdown('SIGTERM');
     // Shutdown waits for the request in flight.
     await new Promise((r) => setTimeout(r, 100));

@@ -17,7 +17,11 @@ export interface RunningServer {
   shutdown(reason: string): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, options: { webRoot?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { webRoot?: string } = {},
+): Promise<RunningServer> {
   const t0 = performance.now();
   if (config.masterKeySource === 'generated') {
     logger.warn(
@@ -43,7 +47,13 @@ export async function startServer(config: Config, logger: Logger, options: { web
       { url: address, database: db.kind, startupMs: Math.round(performance.now() - t0) },
       `Albedo is ready at ${config.publicUrl}`,
     );
-    return { app, db, jobs, url: address, shutdown: createShutdown({ app, jobs, db, logger, timeoutMs: config.shutdownTimeoutMs }) };
+    return {
+      app,
+      db,
+      jobs,
+      url: address,
+      shutdown: createShutdown({ app, jobs, db, logger, timeoutMs: config.shutdownTimeoutMs }),
+    };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

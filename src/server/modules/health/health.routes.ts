@@ -34,7 +34,11 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: z.object({ status: z.literal('ok'), version: z.string(), uptimeSeconds: z.number() }) },
       },
     },
-    async () => ({ status: 'ok' as const, version: deps.version, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+    async () => ({
+      status: 'ok' as const,
+      version: deps.version,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    }),
   );
 
   r.get(
@@ -69,7 +73,10 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       if (!q.running) checks.jobs = { ok: false, detail: 'job queue is not running' };
       else if (q.lastPollError) checks.jobs = { ok: false, detail: `last poll failed: ${q.lastPollError}` };
       else if (q.lastPollAt && Date.now() - q.lastPollAt.getTime() > staleAfterMs) {
-        checks.jobs = { ok: false, detail: `no poll for ${Math.round((Date.now() - q.lastPollAt.getTime()) / 1000)} s` };
+        checks.jobs = {
+          ok: false,
+          detail: `no poll for ${Math.round((Date.now() - q.lastPollAt.getTime()) / 1000)} s`,
+        };
       }
       const failing = Object.entries(checks)
         .filter(([, c]) => !c.ok)

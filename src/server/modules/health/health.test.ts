@@ -11,7 +11,11 @@ describe('health endpoints', () => {
   it('/health answers liveness with the version', async () => {
     const res = await t.app.inject({ url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptimeSeconds: expect.any(Number) });
+    expect(res.json()).toEqual({
+      status: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      uptimeSeconds: expect.any(Number),
+    });
   });
 
   it('/health/ready is ready when the database, migrations and job queue are', async () => {
@@ -47,7 +51,11 @@ describe('health endpoints', () => {
     await t.jobs.stop();
     const res = await t.app.inject({ url: '/health/ready' });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ status: 'not_ready', failing: ['jobs'], checks: { jobs: { ok: false, detail: 'job queue is not running' } } });
+    expect(res.json()).toMatchObject({
+      status: 'not_ready',
+      failing: ['jobs'],
+      checks: { jobs: { ok: false, detail: 'job queue is not running' } },
+    });
     t.jobs.start();
   });
 

@@ -3,9 +3,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Config } from '#server/config.ts';
 
@@ -27,6 +28,11 @@ export interface Database {
   close(): Promise<void>;
   /** Set in embedded mode: the PGlite instance, for snapshots (tests, tooling). */
   readonly pglite?: PGlite;
+}
+
+/** Rows of a raw `tx.execute(sql...)`: both drivers return `{ rows }`, typed loosely by drizzle. */
+export async function execRows<R = Record<string, unknown>>(runner: Orm | Tx, query: SQL): Promise<R[]> {
+  return ((await runner.execute(query)) as unknown as { rows: R[] }).rows;
 }
 
 // Extensions must be registered on every PGlite open, not only when created.
@@ -79,8 +85,9 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     async withConnection(fn) {
       const conn = await pool.connect();
       try {
-        return await fn(drizzlePg({ client: conn }) as unknown as Orm, async (text, params) =>
-          (await conn.query(text, params as unknown[] | undefined)).rows,
+        return await fn(
+          drizzlePg({ client: conn }) as unknown as Orm,
+          async (text, params) => (await conn.query(text, params as unknown[] | undefined)).rows,
         );
       } finally {
         conn.release();

@@ -13,9 +13,9 @@ export function expectedMigrationCount(): number {
 }
 
 export async function appliedMigrationCount(db: Database): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    `select count(*)::int as n from drizzle.__drizzle_migrations`,
-  ).catch(() => [{ n: 0 }]);
+  const rows = await db
+    .query<{ n: number }>(`select count(*)::int as n from drizzle.__drizzle_migrations`)
+    .catch(() => [{ n: 0 }]);
   return rows[0]?.n ?? 0;
 }
 

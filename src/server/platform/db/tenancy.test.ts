@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '#server/db/schema/audit.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
+import { execRows } from './database.ts';
 import { withWorkspace } from './tenancy.ts';
 
 let db: TestDatabase;
@@ -33,7 +34,9 @@ beforeAll(async () => {
   ] as const) {
     await withWorkspace(db, { workspaceId: ws }, async (tx) => {
       for (let i = 0; i < n; i++) {
-        await tx.insert(auditLog).values({ workspaceId: ws, channel: 'system', action: 'test.seed', entityType: 'test' });
+        await tx
+          .insert(auditLog)
+          .values({ workspaceId: ws, channel: 'system', action: 'test.seed', entityType: 'test' });
       }
     });
   }
@@ -43,9 +46,12 @@ afterAll(() => db.dispose());
 describe('row-level security through withWorkspace', () => {
   it('runs as the non-superuser application role', async () => {
     const rows = await withWorkspace(db, { workspaceId: A }, (tx) =>
-      tx.execute(sql`select current_user as who, (select rolsuper from pg_roles where rolname = current_user) as su, (select rolbypassrls from pg_roles where rolname = current_user) as bypass`),
+      execRows(
+        tx,
+        sql`select current_user as who, (select rolsuper from pg_roles where rolname = current_user) as su, (select rolbypassrls from pg_roles where rolname = current_user) as bypass`,
+      ),
     );
-    expect(rows.rows[0]).toMatchObject({ who: 'albedo_app', su: false, bypass: false });
+    expect(rows[0]).toMatchObject({ who: 'albedo_app', su: false, bypass: false });
   });
 
   it('a query that forgets its workspace filter returns only the current workspace', async () => {
@@ -56,9 +62,9 @@ describe('row-level security through withWorkspace', () => {
     expect(inB).toHaveLength(2);
     expect(inB.every((r) => r.workspaceId === B)).toBe(true);
     const count = await withWorkspace(db, { workspaceId: A }, (tx) =>
-      tx.execute(sql`select count(*)::int as n from audit_log`),
+      execRows(tx, sql`select count(*)::int as n from audit_log`),
     );
-    expect(count.rows[0]).toEqual({ n: 3 });
+    expect(count[0]).toEqual({ n: 3 });
   });
 
   it('refuses to write a row into another workspace', async () => {
@@ -74,13 +80,15 @@ describe('row-level security through withWorkspace', () => {
   it('cannot guess its way to another workspace row by id', async () => {
     const [bRow] = await withWorkspace(db, { workspaceId: B }, (tx) => tx.select().from(auditLog).limit(1));
     const seen = await withWorkspace(db, { workspaceId: A }, (tx) =>
-      tx.execute(sql`select id from audit_log where id = ${bRow?.id}`),
+      execRows(tx, sql`select id from audit_log where id = ${bRow?.id}`),
     );
-    expect(seen.rows).toHaveLength(0);
+    expect(seen).toHaveLength(0);
   });
 
   it('keeps the audit log append-only for the application role', async () => {
-    const update = withWorkspace(db, { workspaceId: A }, (tx) => tx.execute(sql`update audit_log set action = 'rewritten'`));
+    const update = withWorkspace(db, { workspaceId: A }, (tx) =>
+      tx.execute(sql`update audit_log set action = 'rewritten'`),
+    );
     expect(await causeOf(update)).toMatch(/permission denied/);
     const del = withWorkspace(db, { workspaceId: A }, (tx) => tx.execute(sql`delete from audit_log`));
     expect(await causeOf(del)).toMatch(/permission denied/);
@@ -107,7 +115,9 @@ describe('row-level security through withWorkspace', () => {
   it('rolls back the whole transaction when the function throws', async () => {
     await expect(
       withWorkspace(db, { workspaceId: A }, async (tx) => {
-        await tx.insert(auditLog).values({ workspaceId: A, channel: 'system', action: 'test.rollback', entityType: 'test' });
+        await tx
+          .insert(auditLog)
+          .values({ workspaceId: A, channel: 'system', action: 'test.rollback', entityType: 'test' });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -132,7 +142,11 @@ describe('every workspace-owned table is protected', () => {
     );
     expect(tables.length).toBeGreaterThan(0);
     for (const t of tables) {
-      expect({ table: t.table, rls: t.rls, hasPolicy: t.policies > 0 }).toEqual({ table: t.table, rls: true, hasPolicy: true });
+      expect({ table: t.table, rls: t.rls, hasPolicy: t.policies > 0 }).toEqual({
+        table: t.table,
+        rls: true,
+        hasPolicy: true,
+      });
       expect({ table: t.table, forced: t.forced }).toEqual({ table: t.table, forced: !NOT_FORCED.has(t.table) });
     }
   });

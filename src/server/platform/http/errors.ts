@@ -25,7 +25,9 @@ export function sendError(
   details?: unknown,
   status: number = ERROR_STATUS[code],
 ) {
-  return reply.status(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) }, requestId: request.id });
+  return reply
+    .status(status)
+    .send({ error: { code, message, ...(details === undefined ? {} : { details }) }, requestId: request.id });
 }
 
 export function registerErrorHandlers(app: FastifyInstance): void {
@@ -42,7 +44,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
         message: v.message,
       }));
       const first = fields[0];
-      const message = fields.length === 1 && first ? `${first.field}: ${first.message}` : `${fields.length} fields are invalid`;
+      const message =
+        fields.length === 1 && first ? `${first.field}: ${first.message}` : `${fields.length} fields are invalid`;
       return sendError(reply, request, 'VALIDATION_ERROR', message, { fields });
     }
     const status = (err as FastifyError).statusCode;
@@ -58,7 +61,6 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       `Something went wrong on our side. Quote request id ${request.id} if you report it.`,
     );
   });
-
 }
 
 export function sendRouteNotFound(request: FastifyRequest, reply: FastifyReply) {

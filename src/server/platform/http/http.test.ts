@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -11,6 +11,9 @@ import { createTestApp, type TestApp } from '#test/support/app.ts';
 let t: TestApp;
 const webRoot = mkdtempSync(path.join(tmpdir(), 'albedo-web-'));
 writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>Albedo test shell</title><div id="root"></div>');
+mkdirSync(path.join(webRoot, 'assets'));
+writeFileSync(path.join(webRoot, 'assets', 'app-abc123.js'), 'console.log("albedo")');
+writeFileSync(path.join(webRoot, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 
 beforeAll(async () => {
   t = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example.com', BODY_LIMIT_BYTES: '2048' }, webRoot });
@@ -71,7 +74,11 @@ describe('error envelope', () => {
   });
 
   it('lists every invalid field of a request', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/_test/people', payload: { email: 'nope', age: -1 } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/_test/people',
+      payload: { email: 'nope', age: -1 },
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.error.code).toBe('VALIDATION_ERROR');
@@ -85,7 +92,10 @@ describe('error envelope', () => {
       url: '/api/v1/_test/people?dryRun=maybe',
       payload: { email: 'a@b.co', age: 1, name: 'Ada' },
     });
-    expect(q.json().error).toMatchObject({ code: 'VALIDATION_ERROR', details: { fields: [{ field: 'querystring.dryRun' }] } });
+    expect(q.json().error).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { fields: [{ field: 'querystring.dryRun' }] },
+    });
     expect(q.json().error.message).toMatch(/^querystring\.dryRun: /);
   });
 
@@ -172,7 +182,12 @@ describe('logs', () => {
       method: 'POST',
       url: '/api/v1/_test/log',
       headers: { authorization: 'Bearer sekrit-token-value', cookie: 'refresh=sekrit-cookie-value' },
-      payload: { password: 'sekrit-password-value', apiKey: 'sekrit-api-key', nested: { token: 'sekrit-nested' }, name: 'visible' },
+      payload: {
+        password: 'sekrit-password-value',
+        apiKey: 'sekrit-api-key',
+        nested: { token: 'sekrit-nested' },
+        name: 'visible',
+      },
     });
     expect(res.statusCode).toBe(200);
     const line = t.logs.find((l) => l.msg === 'logging a secret-bearing object');
@@ -228,6 +243,16 @@ describe('web app and SPA fallback', () => {
     }
   });
 
+  it('serves hashed assets as immutable and other files as revalidated', async () => {
+    const asset = await t.app.inject({ url: '/assets/app-abc123.js' });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.body).toBe('console.log("albedo")');
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const icon = await t.app.inject({ url: '/favicon.svg' });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['cache-control']).toBe('no-cache');
+  });
+
   it('answers a missing asset with 404, not the app', async () => {
     const res = await t.app.inject({ url: '/assets/gone-1234.js', headers: { accept: '*/*' } });
     expect(res.statusCode).toBe(404);
@@ -243,7 +268,9 @@ describe('metrics', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/_test\/conflict",status="409"\} \d+/);
-    expect(res.body).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health",status="200"\}/);
+    expect(res.body).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health",status="200"\}/,
+    );
     expect(res.body).toContain('process_resident_memory_bytes');
     expect(res.body).toContain('albedo_jobs_active');
   });

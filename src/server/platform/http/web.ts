@@ -24,13 +24,11 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
     prefix: '/',
     wildcard: false,
     index: false,
-    setHeaders(res, filePath) {
+    cacheControl: false,
+    setHeaders(reply, filePath) {
       // Vite puts content hashes in asset names, so they never change under the same URL.
-      if (filePath.includes(`${path.sep}assets${path.sep}`)) {
-        res.setHeader('cache-control', 'public, max-age=31536000, immutable');
-      } else {
-        res.setHeader('cache-control', 'no-cache');
-      }
+      const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
   return {

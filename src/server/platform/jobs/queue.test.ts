@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
+import { workspaces } from '#server/db/schema/workspaces.ts';
 import { openDatabase } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
-import { workspaces } from '#server/db/schema/workspaces.ts';
+import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
 import { createJobQueue, defineJob, type JobQueue, nextOccurrence, permanentFailure } from './queue.ts';
 
 const logger = pino({ level: 'silent' });
@@ -32,7 +32,10 @@ beforeEach(async () => {
   await db.query('delete from job_schedules');
 });
 
-function queue(clock: ReturnType<typeof manualClock>, extra: Partial<Parameters<typeof createJobQueue>[0]> = {}): JobQueue {
+function queue(
+  clock: ReturnType<typeof manualClock>,
+  extra: Partial<Parameters<typeof createJobQueue>[0]> = {},
+): JobQueue {
   return createJobQueue({ db, logger, clock, pollIntervalMs: 20, ...extra });
 }
 
@@ -68,7 +71,11 @@ describe('job queue', () => {
 
   it('refuses a payload that does not match the job definition, and stores nothing', async () => {
     const q = queue(manualClock());
-    const job = defineJob({ name: 'test.strict', payload: z.object({ n: z.number().int() }), handler: async () => null });
+    const job = defineJob({
+      name: 'test.strict',
+      payload: z.object({ n: z.number().int() }),
+      handler: async () => null,
+    });
     q.register(job);
     await expect(q.enqueue(job, { n: 1.5 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     expect(await db.query('select * from jobs')).toHaveLength(0);
@@ -106,7 +113,7 @@ describe('job queue', () => {
     await q.runDue(true);
     let state = await q.get(id);
     expect(state).toMatchObject({ status: 'queued', attempts: 1, lastError: 'failure 1' });
-    expect(state?.runAt.getTime() - clock().getTime()).toBe(1000);
+    expect((state?.runAt.getTime() ?? 0) - clock().getTime()).toBe(1000);
 
     clock.advance(999);
     expect(await q.runDue(true)).toBe(0);
@@ -114,7 +121,7 @@ describe('job queue', () => {
     await q.runDue(true);
     state = await q.get(id);
     expect(state).toMatchObject({ status: 'queued', attempts: 2, lastError: 'failure 2' });
-    expect(state?.runAt.getTime() - clock().getTime()).toBe(2000);
+    expect((state?.runAt.getTime() ?? 0) - clock().getTime()).toBe(2000);
 
     clock.advance(2000);
     await q.runDue(true);
@@ -137,7 +144,11 @@ describe('job queue', () => {
     q.register(job);
     const record = await q.enqueue(job, {});
     await q.runDue(true);
-    expect(await q.get(record?.id as string)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'the record is gone' });
+    expect(await q.get(record?.id as string)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'the record is gone',
+    });
   });
 
   it('creates at most one job per singleton key', async () => {
@@ -196,7 +207,11 @@ describe('job queue', () => {
     const ran = new Promise<string>((r) => {
       resolve = r;
     });
-    const job = defineJob({ name: 'test.bg', payload: z.object({ v: z.string() }), handler: async ({ v }) => resolve(v) });
+    const job = defineJob({
+      name: 'test.bg',
+      payload: z.object({ v: z.string() }),
+      handler: async ({ v }) => resolve(v),
+    });
     q.register(job);
     q.start();
     await q.enqueue(job, { v: 'now' });
@@ -243,11 +258,15 @@ describe('cron schedules', () => {
     const q = queue(manualClock());
     const job = defineJob({ name: 'test.cron-bad', payload: z.object({}), handler: async () => null });
     q.register(job);
-    await expect(q.schedule({ name: 'bad', cron: '61 * * * *', timezone: 'UTC', job, payload: {} })).rejects.toMatchObject({
+    await expect(
+      q.schedule({ name: 'bad', cron: '61 * * * *', timezone: 'UTC', job, payload: {} }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
       details: { fields: [{ field: 'cron' }] },
     });
-    await expect(q.schedule({ name: 'bad', cron: '0 9 * * *', timezone: 'Mars/Olympus', job, payload: {} })).rejects.toMatchObject({
+    await expect(
+      q.schedule({ name: 'bad', cron: '0 9 * * *', timezone: 'Mars/Olympus', job, payload: {} }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
       details: { fields: [{ field: 'timezone' }] },
     });
@@ -269,7 +288,13 @@ describe('cron schedules', () => {
     const second = usingPostgres ? await openDatabase({ kind: 'postgres', url: db.url as string, poolMax: 2 }) : db;
     const q2 = createJobQueue({ db: second, logger, clock, pollIntervalMs: 20 });
     q2.register(job);
-    await q1.schedule({ name: 'daily-report', cron: '0 9 * * *', timezone: 'Europe/Paris', job, payload: { report: 'kpi' } });
+    await q1.schedule({
+      name: 'daily-report',
+      cron: '0 9 * * *',
+      timezone: 'Europe/Paris',
+      job,
+      payload: { report: 'kpi' },
+    });
     // 09:00 in Paris in June is 07:00 UTC.
     expect((await db.query<{ next_run_at: Date }>('select next_run_at from job_schedules'))[0]?.next_run_at).toEqual(
       new Date('2026-06-01T07:00:00Z'),

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import { type JobProgress, type JobStatus, jobSchedules, jobs } from '#server/db/schema/jobs.ts';
-import type { Database, Tx } from '#server/platform/db/database.ts';
+import { type Database, execRows, type Tx } from '#server/platform/db/database.ts';
 import { ValidationError } from '#server/platform/errors.ts';
 
 export interface JobRecord {
@@ -166,7 +166,8 @@ export function createJobQueue(options: JobQueueOptions) {
   async function schedule<P>(opts: ScheduleOptions<P>): Promise<void> {
     const next = nextOccurrence(opts.cron, opts.timezone, clock());
     const parsed = opts.job.payload.safeParse(opts.payload);
-    if (!parsed.success) throw new ValidationError([{ field: 'payload', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+    if (!parsed.success)
+      throw new ValidationError([{ field: 'payload', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
     const payload = { workspaceId: opts.workspaceId ?? null, data: parsed.data };
     await db.orm
       .insert(jobSchedules)
@@ -201,20 +202,19 @@ export function createJobQueue(options: JobQueueOptions) {
   /** Turns due schedule occurrences into jobs; a row lock plus the singleton key make it once-only across instances. */
   async function enqueueDueSchedules(now: Date): Promise<number> {
     return db.orm.transaction(async (tx) => {
-      const due = (
-        await tx.execute(
-          sql`select name, cron, timezone, job_name, payload, next_run_at from job_schedules
-              where enabled and next_run_at <= ${now.toISOString()}::timestamptz
-              order by next_run_at for update skip locked`,
-        )
-      ).rows as Array<{
+      const due = await execRows<{
         name: string;
         cron: string;
         timezone: string;
         job_name: string;
         payload: { workspaceId: string | null; data: unknown };
         next_run_at: Date | string;
-      }>;
+      }>(
+        tx,
+        sql`select name, cron, timezone, job_name, payload, next_run_at from job_schedules
+            where enabled and next_run_at <= ${now.toISOString()}::timestamptz
+            order by next_run_at for update skip locked`,
+      );
       for (const s of due) {
         const occurrence = new Date(s.next_run_at);
         const definition = definitions.get(s.job_name);
@@ -234,7 +234,10 @@ export function createJobQueue(options: JobQueueOptions) {
             })
             .onConflictDoNothing({ target: jobs.singletonKey });
         } else {
-          logger.warn({ schedule: s.name, job: s.job_name }, 'schedule names a job this process does not know; skipped');
+          logger.warn(
+            { schedule: s.name, job: s.job_name },
+            'schedule names a job this process does not know; skipped',
+          );
         }
         // Missed occurrences (the server was down) collapse into the one just enqueued.
         const next = nextOccurrence(s.cron, s.timezone, now);
@@ -274,13 +277,16 @@ export function createJobQueue(options: JobQueueOptions) {
     const definition = definitions.get(job.name) as JobDefinition<unknown>;
     const timeoutMs = definition.timeoutMs ?? DEFAULTS.timeoutMs;
     const log = logger.child({ jobId: job.id, job: job.name, attempt: job.attempts });
-    const heartbeat = setInterval(() => {
-      db.query(`update jobs set locked_until = $1 where id = $2 and locked_by = $3`, [
-        new Date(clock().getTime() + leaseMs),
-        job.id,
-        workerId,
-      ]).catch((err) => log.warn({ err }, 'job lease renewal failed'));
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        db.query(`update jobs set locked_until = $1 where id = $2 and locked_by = $3`, [
+          new Date(clock().getTime() + leaseMs),
+          job.id,
+          workerId,
+        ]).catch((err) => log.warn({ err }, 'job lease renewal failed'));
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     heartbeat.unref();
     const timeout = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     timeout.unref();
@@ -310,7 +316,12 @@ export function createJobQueue(options: JobQueueOptions) {
       );
       log.info({ ms: now.getTime() - (job.startedAt ?? now).getTime() }, 'job succeeded');
     } catch (err) {
-      if (stopping && !(err instanceof PermanentFailure) && controller.signal.aborted && isShutdownAbort(controller.signal)) {
+      if (
+        stopping &&
+        !(err instanceof PermanentFailure) &&
+        controller.signal.aborted &&
+        isShutdownAbort(controller.signal)
+      ) {
         // Interrupted by shutdown, not failed: hand it back without spending the attempt.
         await db.query(
           `update jobs set status = 'queued', attempts = attempts - 1, locked_by = null, locked_until = null, updated_at = $1
@@ -441,7 +452,9 @@ export function createJobQueue(options: JobQueueOptions) {
   }
 
   async function counts(): Promise<Array<{ name: string; status: JobStatus; count: number }>> {
-    return db.query(`select name, status, count(*)::int as count from jobs group by name, status order by name, status`);
+    return db.query(
+      `select name, status, count(*)::int as count from jobs group by name, status order by name, status`,
+    );
   }
 
   return {

@@ -1,7 +1,7 @@
 // Prometheus metrics: HTTP count and latency by route and status, process metrics, job counts.
 // One registry per app instance, so tests can build many apps in one process.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
 
 export function registerMetrics(app: FastifyInstance, jobs: JobQueue): Registry {
