@@ -197,10 +197,28 @@ describe('logs', () => {
     expect(text).not.toMatch(/sekrit/);
   });
 
-  it('labels request logs with the request id', async () => {
-    const res = await t.app.inject({ url: '/health', headers: { 'x-request-id': 'trace-me-1' } });
+  it('writes one line per request, labelled with the request id', async () => {
+    const res = await t.app.inject({ url: '/api/v1/_test/cookie', headers: { 'x-request-id': 'trace-me-1' } });
     expect(res.statusCode).toBe(200);
-    expect(t.logs.some((l) => l.requestId === 'trace-me-1' && l.msg === 'request completed')).toBe(true);
+    const lines = t.logs.filter((l) => l.requestId === 'trace-me-1');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        req: expect.objectContaining({ method: 'GET', url: '/api/v1/_test/cookie' }),
+        res: { statusCode: 200 },
+      }),
+    ]);
+  });
+
+  it('does not log successful health probes, but does log failing ones', async () => {
+    await t.app.inject({ url: '/health', headers: { 'x-request-id': 'probe-1' } });
+    expect(t.logs.filter((l) => l.requestId === 'probe-1')).toEqual([]);
+    // This app's job queue is not started, so readiness fails, and that is worth a line.
+    const failing = await t.app.inject({ url: '/health/ready', headers: { 'x-request-id': 'probe-2' } });
+    expect(failing.statusCode).toBe(503);
+    expect(t.logs.filter((l) => l.requestId === 'probe-2')).toEqual([
+      expect.objectContaining({ res: { statusCode: 503 } }),
+    ]);
   });
 });
 

@@ -40,12 +40,23 @@ export function registerMetrics(app: FastifyInstance, jobs: JobQueue): Registry 
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Label children are cached per (method, route, status): resolving labels on every request
+  // costs more than the observation itself.
+  type Labels = 'method' | 'route' | 'status';
+  const children = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<Labels> }>();
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids in paths would explode the label set.
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      child = { count: requests.labels(labels), latency: duration.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.latency.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   return registry;

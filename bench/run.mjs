@@ -1,0 +1,177 @@
+// `npm run bench`: start-up time and idle memory, then throughput and latency of /health and a
+// database read (/health/ready) against the bare node:http floor, on the embedded database and,
+// when BENCH_DATABASE_URL is set, on PostgreSQL. Prints figures; asserts nothing.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const PG_URL = process.env.BENCH_DATABASE_URL;
+const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
+let nextPort = 3900 + Math.floor(Math.random() * 50);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rssMb = (pid) => {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+function spawnNode(args, env) {
+  return spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitFor200(url, child, timeoutMs = 60_000) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {}
+    await sleep(5);
+  }
+  throw new Error(`no 200 from ${url}`);
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** Time from spawn to the first 200 from /health, and idle RSS two seconds later. */
+async function startOnce(env) {
+  const port = nextPort++;
+  const t0 = performance.now();
+  const child = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
+  await waitFor200(`http://127.0.0.1:${port}/health`, child);
+  const ms = performance.now() - t0;
+  await sleep(2000);
+  const rss = rssMb(child.pid);
+  await stop(child);
+  return { ms, rss };
+}
+
+async function startupSection() {
+  const rows = [];
+  const first = [];
+  const reopen = [];
+  for (let i = 0; i < STARTS; i++) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-start-'));
+    first.push(await startOnce({ DATA_DIR: dir }));
+    reopen.push(await startOnce({ DATA_DIR: dir }));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  rows.push(['embedded, first run (initdb + migrations)', first]);
+  rows.push(['embedded, reopened data directory', reopen]);
+  if (PG_URL) {
+    const pgRuns = [];
+    for (let i = 0; i < STARTS; i++) {
+      pgRuns.push(await startOnce({ DATABASE_URL: PG_URL, APP_MASTER_KEY: MASTER_KEY, DATA_DIR: tmpdir() }));
+    }
+    rows.push(['PostgreSQL', pgRuns]);
+  }
+  console.log(`\nCold start to first /health 200 (median of ${STARTS}) and idle RSS`);
+  console.log('| mode | start ms (median) | min | max | idle RSS MB (median) |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [name, runs] of rows) {
+    const ms = runs.map((r) => r.ms);
+    console.log(
+      `| ${name} | ${Math.round(median(ms))} | ${Math.round(Math.min(...ms))} | ${Math.round(Math.max(...ms))} | ${median(runs.map((r) => r.rss))} |`,
+    );
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function load(url) {
+  // Warm up (JIT, connection pools), then measure.
+  await autocannon({ url, connections: CONNECTIONS, duration: 2 });
+  const latencies = [];
+  const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: result.errors + result.non2xx,
+  };
+}
+
+async function throughputSection(label, env) {
+  const port = nextPort++;
+  const floorPort = nextPort++;
+  const app = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
+  await waitFor200(`http://127.0.0.1:${port}/health/ready`, app);
+  let floorEnv = env;
+  let floorDir;
+  if (!env.DATABASE_URL) {
+    // PGlite is single-process: the floor gets its own copy of the migrated data directory.
+    floorDir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-floor-'));
+    cpSync(env.DATA_DIR, floorDir, { recursive: true });
+    floorEnv = { ...env, DATA_DIR: floorDir };
+  }
+  const sample = await fetch(`http://127.0.0.1:${port}/health`);
+  const skip = new Set(['date', 'x-request-id', 'content-type', 'content-length', 'connection', 'keep-alive']);
+  const headers = Object.fromEntries([...sample.headers].filter(([k]) => !skip.has(k)));
+  const floor = spawnNode(['bench/floor.mjs', String(floorPort)], {
+    ...floorEnv,
+    FLOOR_HEADERS: JSON.stringify(headers),
+  });
+  await waitFor200(`http://127.0.0.1:${floorPort}/health/ready`, floor);
+  const idleRss = rssMb(app.pid);
+
+  const results = [];
+  for (const route of ['/health', '/health/ready']) {
+    const albedo = await load(`http://127.0.0.1:${port}${route}`);
+    const bare = await load(`http://127.0.0.1:${floorPort}${route}`);
+    results.push({ route, albedo, bare });
+  }
+  const loadedRss = rssMb(app.pid);
+  await stop(app);
+  await stop(floor);
+  if (floorDir) rmSync(floorDir, { recursive: true, force: true });
+
+  console.log(
+    `\n${label}: ${CONNECTIONS} connections, ${DURATION} s per run; Albedo RSS idle ${idleRss} MB, after load ${loadedRss} MB`,
+  );
+  console.log('| route | server | req/s | p50 ms | p95 ms | p99 ms | errors | Albedo / floor |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { route, albedo, bare } of results) {
+    const ratio = `${Math.round((albedo.rps / bare.rps) * 100)}%`;
+    for (const [name, r] of [
+      ['Albedo (Fastify)', albedo],
+      ['floor (node:http)', bare],
+    ]) {
+      console.log(
+        `| ${route} | ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${name.startsWith('Albedo') ? ratio : ''} |`,
+      );
+    }
+  }
+}
+
+console.log(`Albedo benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+if (!process.env.BENCH_SKIP_STARTUP) await startupSection();
+const dir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-'));
+await throughputSection('Embedded database (PGlite)', { DATA_DIR: dir });
+rmSync(dir, { recursive: true, force: true });
+if (PG_URL)
+  await throughputSection('PostgreSQL', { DATABASE_URL: PG_URL, APP_MASTER_KEY: MASTER_KEY, DATA_DIR: tmpdir() });
+else console.log('\n(set BENCH_DATABASE_URL=postgres://... to measure PostgreSQL mode too)');
