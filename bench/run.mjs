@@ -161,7 +161,7 @@ async function throughputSection(label, env) {
       ['floor (node:http)', bare],
     ]) {
       console.log(
-        `| ${route} | ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${name.startsWith('Albedo') ? ratio : ''} |`,
+        `| ${route} | ${name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${name.startsWith('Albedo') ? ratio : ''} |`,
       );
     }
   }
