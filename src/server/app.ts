@@ -9,9 +9,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
+import { authRoutes } from '#server/modules/auth/auth.routes.ts';
+import { createAuthService } from '#server/modules/auth/auth.service.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
+import { createTokenSigner } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
+import { collectRoutes } from '#server/platform/http/authenticate.ts';
 import { registerErrorHandlers, sendRouteNotFound } from '#server/platform/http/errors.ts';
 import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { registerWebApp } from '#server/platform/http/web.ts';
@@ -20,6 +24,13 @@ import { LazyChildLogger, RequestLogController } from '#server/platform/observab
 import { registerMetrics } from '#server/platform/observability/metrics.ts';
 import { appVersion, webDistFolder } from '#server/platform/paths.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with whether it requires authentication, filled when the app is ready. */
+    routeTable: Array<{ method: string; url: string; auth: boolean }>;
+  }
+}
+
 export interface AppDeps {
   config: Config;
   db: Database;
@@ -27,6 +38,8 @@ export interface AppDeps {
   logger: Logger;
   /** Folder of the built web app; defaults to dist/web. */
   webRoot?: string;
+  /** Time source for services (tests move it by hand). */
+  clock?: () => Date;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -94,15 +107,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           'The Albedo CRM API. Responses use `{ data }` envelopes; errors use `{ error: { code, message, details }, requestId }`.',
       },
       servers: [{ url: config.publicUrl }],
-      tags: [{ name: 'operations', description: 'Health and metrics' }],
+      tags: [
+        { name: 'operations', description: 'Health and metrics' },
+        { name: 'auth', description: 'Sign-up, sign-in and tokens' },
+        { name: 'me', description: 'The signed-in user' },
+      ],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
     },
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  app.decorateRequest('actor', null);
+  const routes = collectRoutes(app);
+  app.decorate('routeTable', routes);
+
   const metrics = registerMetrics(app, jobs);
   healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
+
+  const tokens = createTokenSigner(config.masterKey, config.publicUrl);
+  const auth = createAuthService({ db, tokens, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const publicHost = new URL(config.publicUrl).hostname;
+  await authRoutes(app, {
+    auth,
+    // Browsers treat localhost as secure, so Secure cookies work there over plain http too.
+    secureCookies: config.publicUrl.startsWith('https:') || publicHost === 'localhost' || publicHost === '127.0.0.1',
+  });
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

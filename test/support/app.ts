@@ -24,7 +24,13 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; webRoot?: string; startJobs?: boolean; db?: TestDatabase } = {},
+  options: {
+    env?: Record<string, string>;
+    webRoot?: string;
+    startJobs?: boolean;
+    db?: TestDatabase;
+    clock?: () => Date;
+  } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
   const db = options.db ?? (await createTestDatabase());
@@ -43,6 +49,7 @@ export async function createTestApp(
     jobs,
     logger,
     webRoot: options.webRoot ?? '/nonexistent-web-root',
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   if (options.startJobs) jobs.start();
   return {

@@ -21,3 +21,15 @@ export async function withWorkspace<T>(
     return fn(tx);
   });
 }
+
+/**
+ * A transaction as the connecting role with `app.workspace_id` set: for sign-up, sign-in and
+ * token refresh, which must read identity tables before any user is established. Forced tables
+ * still see only this workspace. Domain code never uses it.
+ */
+export async function asSystem<T>(db: Database, workspaceId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.orm.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('app.workspace_id', ${workspaceId}, true)`);
+    return fn(tx);
+  });
+}

@@ -4,24 +4,12 @@ import { z } from 'zod';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { openDatabase } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
+import { manualClock } from '#test/support/clock.ts';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
 import { createJobQueue, defineJob, type JobQueue, nextOccurrence, permanentFailure } from './queue.ts';
 
 const logger = pino({ level: 'silent' });
 let db: TestDatabase;
-
-/** A clock tests move by hand: the queue reads time only through it. */
-function manualClock(start = '2026-03-01T12:00:00Z') {
-  let now = new Date(start).getTime();
-  const clock = () => new Date(now);
-  clock.advance = (ms: number) => {
-    now += ms;
-  };
-  clock.set = (iso: string) => {
-    now = new Date(iso).getTime();
-  };
-  return clock;
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -1,0 +1,163 @@
+// HTTP for sign-up, sign-in, refresh, sign-out, the current user and their sessions.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { REFRESH_TOKEN_TTL_MS } from '#server/platform/auth/tokens.ts';
+import { Unauthorized } from '#server/platform/errors.ts';
+import { actorOf, protectedRoutes, requestContext } from '#server/platform/http/authenticate.ts';
+import type { AuthService, SignedIn } from './auth.service.ts';
+
+export const REFRESH_COOKIE = 'albedo_refresh';
+
+const email = z.email({ message: 'must be an email address' }).max(254);
+const signedIn = z.object({
+  data: z.object({
+    user: z.object({ id: z.uuid(), email: z.string(), name: z.string(), emailVerified: z.boolean() }),
+    workspace: z.object({ id: z.uuid(), name: z.string() }),
+    accessToken: z.string(),
+    accessTokenExpiresIn: z.number().int().describe('seconds'),
+    refreshToken: z.string(),
+  }),
+});
+const meSchema = z.object({
+  data: z.object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    emailVerified: z.boolean(),
+    workspace: z.object({ id: z.uuid(), name: z.string() }),
+    role: z.string(),
+    department: z.string().nullable(),
+    permissions: z.array(z.string()),
+  }),
+});
+const sessionSchema = z.object({
+  id: z.uuid(),
+  createdAt: z.date(),
+  lastUsedAt: z.date(),
+  expiresAt: z.date(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
+
+export async function authRoutes(
+  app: FastifyInstance,
+  deps: { auth: AuthService; secureCookies: boolean },
+): Promise<void> {
+  const { auth } = deps;
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  function sendSignedIn(reply: FastifyReply, result: SignedIn, status = 200) {
+    // Web clients keep the refresh token in this cookie; API clients use the body.
+    reply.setCookie(REFRESH_COOKIE, result.refreshToken, {
+      httpOnly: true,
+      secure: deps.secureCookies,
+      sameSite: 'strict',
+      path: '/api/v1/auth',
+      maxAge: Math.floor(REFRESH_TOKEN_TTL_MS / 1000),
+    });
+    const { sessionId: _sessionId, ...data } = result;
+    return reply.status(status).send({ data });
+  }
+
+  r.post(
+    '/api/v1/auth/signup',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a workspace and its owner, and sign in',
+        body: z.object({
+          email,
+          password: z.string().min(1, { message: 'is required' }).max(256),
+          name: z.string().trim().min(1, { message: 'is required' }).max(200),
+          workspaceName: z.string().trim().min(1, { message: 'is required' }).max(200),
+        }),
+        response: { 201: signedIn },
+      },
+    },
+    async (request, reply) => sendSignedIn(reply, await auth.signup(request.body, requestContext(request)), 201),
+  );
+
+  r.post(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password',
+        body: z.object({ email, password: z.string().min(1, { message: 'is required' }).max(256) }),
+        response: { 200: signedIn },
+      },
+    },
+    async (request, reply) => sendSignedIn(reply, await auth.login(request.body, requestContext(request))),
+  );
+
+  r.post(
+    '/api/v1/auth/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token (body or cookie) for a new token pair',
+        description:
+          'The refresh token rotates: the old one stops working. Presenting a rotated token again ends the session.',
+        body: z.object({ refreshToken: z.string().min(1).max(200).optional() }).nullish(),
+        response: { 200: signedIn },
+      },
+    },
+    async (request, reply) => {
+      const token = request.body?.refreshToken ?? request.cookies[REFRESH_COOKIE];
+      if (!token) throw new Unauthorized('No refresh token: send it in the body or the cookie.');
+      return sendSignedIn(reply, await auth.refresh(token, requestContext(request)));
+    },
+  );
+
+  await protectedRoutes(app, auth, (scope) => {
+    const p = scope.withTypeProvider<ZodTypeProvider>();
+    p.post(
+      '/api/v1/auth/logout',
+      { schema: { tags: ['auth'], summary: 'Sign out: end the current session', response: { 204: z.null() } } },
+      async (request, reply) => {
+        await auth.logout(actorOf(request));
+        reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
+        return reply.status(204).send(null);
+      },
+    );
+    p.get(
+      '/api/v1/me',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'The signed-in user with workspace, role, department and permissions',
+          response: { 200: meSchema },
+        },
+      },
+      async (request) => ({ data: await auth.me(actorOf(request)) }),
+    );
+    p.get(
+      '/api/v1/me/sessions',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Your active sessions',
+          response: { 200: z.object({ data: z.array(sessionSchema) }) },
+        },
+      },
+      async (request) => ({ data: await auth.listSessions(actorOf(request)) }),
+    );
+    p.delete(
+      '/api/v1/me/sessions/:id',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'End one of your sessions',
+          params: z.object({ id: z.uuid({ message: 'must be a session id' }) }),
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await auth.revokeSession(actorOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  });
+}

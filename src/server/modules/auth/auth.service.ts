@@ -1,0 +1,437 @@
+// Sign-up, sign-in (argon2id, lockout, no account oracle), rotating refresh tokens with reuse
+// detection, sign-out, sessions, and turning an access token into an Actor on every request.
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { members, refreshTokens, roles, sessions, users } from '#server/db/schema/identity.ts';
+import { workspaces } from '#server/db/schema/workspaces.ts';
+import { SYSTEM_ROLES } from '#server/platform/access/permissions.ts';
+import type { Actor, Channel } from '#server/platform/actor.ts';
+import { recordAudit } from '#server/platform/audit.ts';
+import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  hashToken,
+  newOpaqueToken,
+  REFRESH_TOKEN_TTL_MS,
+  type TokenSigner,
+} from '#server/platform/auth/tokens.ts';
+import type { Database, Tx } from '#server/platform/db/database.ts';
+import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
+import { Conflict, NotFound, Unauthorized, ValidationError } from '#server/platform/errors.ts';
+
+export const MAX_FAILED_LOGINS = 5;
+export const LOCKOUT_MS = 15 * 60 * 1000;
+/** A rotated refresh token presented again within this window is a concurrent refresh (two tabs), not theft. */
+export const REFRESH_RACE_WINDOW_MS = 30 * 1000;
+export const LOGIN_FAILED_MESSAGE =
+  'Email or password is incorrect. After 5 failed attempts an account is locked for 15 minutes.';
+
+export interface RequestContext {
+  channel: Channel;
+  requestId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface SignedIn {
+  user: { id: string; email: string; name: string; emailVerified: boolean };
+  workspace: { id: string; name: string };
+  accessToken: string;
+  accessTokenExpiresIn: number;
+  refreshToken: string;
+  sessionId: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export function createAuthService(deps: { db: Database; tokens: TokenSigner; clock?: () => Date }) {
+  const { db, tokens } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  async function startSession(
+    tx: Tx,
+    user: { id: string; email: string; name: string; emailVerifiedAt: Date | null },
+    workspace: { id: string; name: string },
+    ctx: RequestContext,
+  ): Promise<SignedIn> {
+    const now = clock();
+    const [session] = await tx
+      .insert(sessions)
+      .values({
+        workspaceId: workspace.id,
+        userId: user.id,
+        ip: ctx.ip ?? null,
+        userAgent: ctx.userAgent?.slice(0, 500) ?? null,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + REFRESH_TOKEN_TTL_MS),
+      })
+      .returning({ id: sessions.id });
+    const sessionId = (session as { id: string }).id;
+    const refreshToken = newOpaqueToken('rt');
+    await tx
+      .insert(refreshTokens)
+      .values({ workspaceId: workspace.id, sessionId, tokenHash: hashToken(refreshToken), createdAt: now });
+    return {
+      user: { id: user.id, email: user.email, name: user.name, emailVerified: user.emailVerifiedAt !== null },
+      workspace,
+      accessToken: await tokens.sign({ userId: user.id, workspaceId: workspace.id, sessionId }, now),
+      accessTokenExpiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      refreshToken,
+      sessionId,
+    };
+  }
+
+  async function signup(
+    input: { email: string; password: string; name: string; workspaceName: string },
+    ctx: RequestContext,
+  ): Promise<SignedIn> {
+    const email = normalizeEmail(input.email);
+    const problem = passwordProblem(input.password, { email, name: input.name });
+    if (problem) throw new ValidationError([{ field: 'body.password', message: `Password ${problem}` }]);
+    const passwordHash = await hashPassword(input.password);
+    const workspaceId = crypto.randomUUID();
+    try {
+      return await asSystem(db, workspaceId, async (tx) => {
+        const existing = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
+        if (existing.length) throw new Conflict('An account with this email already exists. Sign in instead.');
+        const now = clock();
+        const [workspace] = await tx
+          .insert(workspaces)
+          .values({ id: workspaceId, name: input.workspaceName.trim(), createdAt: now, updatedAt: now })
+          .returning({ id: workspaces.id, name: workspaces.name });
+        const seeded = await tx
+          .insert(roles)
+          .values(
+            SYSTEM_ROLES.map((r) => ({
+              workspaceId,
+              key: r.key,
+              name: r.name,
+              description: r.description,
+              permissions: r.permissions,
+              isSystem: true,
+            })),
+          )
+          .returning({ id: roles.id, key: roles.key });
+        const ownerRole = seeded.find((r) => r.key === 'owner') as { id: string };
+        const [user] = await tx
+          .insert(users)
+          .values({ email, name: input.name.trim(), passwordHash, createdAt: now, updatedAt: now })
+          .returning();
+        const u = user as typeof users.$inferSelect;
+        await tx
+          .insert(members)
+          .values({ workspaceId, userId: u.id, roleId: ownerRole.id, department: 'management', lastSignedInAt: now });
+        const actor = { workspaceId, userId: u.id, ...ctx };
+        await recordAudit(tx, actor, {
+          action: 'workspace.created',
+          entityType: 'workspace',
+          entityId: workspaceId,
+          metadata: { name: input.workspaceName.trim() },
+        });
+        await recordAudit(tx, actor, { action: 'auth.signup', entityType: 'user', entityId: u.id });
+        return startSession(tx, u, workspace as { id: string; name: string }, ctx);
+      });
+    } catch (err) {
+      // Two sign-ups racing for one email: the unique index decides; the loser gets the same answer.
+      if (/users_email_idx/.test(String((err as { cause?: Error }).cause?.message ?? (err as Error).message))) {
+        throw new Conflict('An account with this email already exists. Sign in instead.');
+      }
+      throw err;
+    }
+  }
+
+  async function login(input: { email: string; password: string }, ctx: RequestContext): Promise<SignedIn> {
+    const email = normalizeEmail(input.email);
+    const [user] = await db.orm.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
+    if (!user) {
+      await burnPasswordCheck(input.password);
+      throw new Unauthorized(LOGIN_FAILED_MESSAGE);
+    }
+    const now = clock();
+    const memberships = await db.orm
+      .select({ workspaceId: members.workspaceId, name: workspaces.name })
+      .from(members)
+      .innerJoin(workspaces, eq(workspaces.id, members.workspaceId))
+      .where(and(eq(members.userId, user.id), eq(members.status, 'active')))
+      .orderBy(desc(sql`coalesce(${members.lastSignedInAt}, ${members.createdAt})`), asc(members.createdAt));
+    const home = memberships[0];
+    const locked = user.lockedUntil !== null && user.lockedUntil > now;
+    // Always pay for one verification, so every failure path takes the same time.
+    const ok = (await verifyPassword(user.passwordHash, input.password)) && !locked && home !== undefined;
+    const auditWorkspace = home?.workspaceId ?? (await anyWorkspaceOf(user.id));
+    if (!ok) {
+      if (!locked) await recordFailure(user.id, auditWorkspace, ctx);
+      else if (auditWorkspace) {
+        await asSystem(db, auditWorkspace, (tx) =>
+          recordAudit(
+            tx,
+            { workspaceId: auditWorkspace, userId: user.id, ...ctx },
+            { action: 'auth.login_failed', entityType: 'user', entityId: user.id, metadata: { reason: 'locked' } },
+          ),
+        );
+      }
+      throw new Unauthorized(LOGIN_FAILED_MESSAGE);
+    }
+    return asSystem(db, home.workspaceId, async (tx) => {
+      await tx
+        .update(users)
+        .set({ failedLoginCount: 0, lockedUntil: null, updatedAt: now })
+        .where(eq(users.id, user.id));
+      await tx
+        .update(members)
+        .set({ lastSignedInAt: now })
+        .where(and(eq(members.userId, user.id), eq(members.workspaceId, home.workspaceId)));
+      await recordAudit(
+        tx,
+        { workspaceId: home.workspaceId, userId: user.id, ...ctx },
+        { action: 'auth.login', entityType: 'user', entityId: user.id },
+      );
+      return startSession(tx, user, { id: home.workspaceId, name: home.name }, ctx);
+    });
+  }
+
+  async function anyWorkspaceOf(userId: string): Promise<string | undefined> {
+    const [m] = await db.orm
+      .select({ id: members.workspaceId })
+      .from(members)
+      .where(eq(members.userId, userId))
+      .limit(1);
+    return m?.id;
+  }
+
+  async function recordFailure(userId: string, workspaceId: string | undefined, ctx: RequestContext): Promise<void> {
+    const now = clock();
+    // One statement decides the count and the lock, so parallel guesses cannot slip past the limit.
+    const [row] = await db.query<{ failed_login_count: number; locked_until: Date | null }>(
+      `update users set
+         failed_login_count = case when failed_login_count + 1 >= $2 then 0 else failed_login_count + 1 end,
+         locked_until = case when failed_login_count + 1 >= $2 then $3::timestamptz else locked_until end,
+         updated_at = $4
+       where id = $1 returning failed_login_count, locked_until`,
+      [userId, MAX_FAILED_LOGINS, new Date(now.getTime() + LOCKOUT_MS), now],
+    );
+    if (!workspaceId) return;
+    const lockedNow = row?.locked_until != null && new Date(row.locked_until) > now && row.failed_login_count === 0;
+    await asSystem(db, workspaceId, async (tx) => {
+      const actor = { workspaceId, userId, ...ctx };
+      await recordAudit(tx, actor, {
+        action: 'auth.login_failed',
+        entityType: 'user',
+        entityId: userId,
+        metadata: { reason: 'password' },
+      });
+      if (lockedNow) {
+        await recordAudit(tx, actor, {
+          action: 'auth.lockout',
+          entityType: 'user',
+          entityId: userId,
+          metadata: { minutes: LOCKOUT_MS / 60_000 },
+        });
+      }
+    });
+  }
+
+  async function refresh(refreshToken: string, ctx: RequestContext): Promise<SignedIn> {
+    const now = clock();
+    const hash = hashToken(refreshToken);
+    // Claim the token: of two requests racing with it, exactly one sees a row.
+    const [claimed] = await db.query<{ session_id: string; workspace_id: string }>(
+      `update refresh_tokens set rotated_at = $2 where token_hash = $1 and rotated_at is null returning session_id, workspace_id`,
+      [hash, now],
+    );
+    if (!claimed) {
+      const [seen] = await db.query<{ session_id: string; workspace_id: string; rotated_at: Date }>(
+        `select session_id, workspace_id, rotated_at from refresh_tokens where token_hash = $1`,
+        [hash],
+      );
+      if (!seen) throw new Unauthorized('Your session has ended. Sign in again.');
+      if (now.getTime() - new Date(seen.rotated_at).getTime() <= REFRESH_RACE_WINDOW_MS) {
+        throw new Conflict('This refresh token was just used by another request; use the newer token.');
+      }
+      // A token rotated a while ago came back: someone kept a copy. End the whole session.
+      await asSystem(db, seen.workspace_id, async (tx) => {
+        const [s] = await tx
+          .update(sessions)
+          .set({ revokedAt: now, revokedReason: 'refresh_token_reuse' })
+          .where(and(eq(sessions.id, seen.session_id), isNull(sessions.revokedAt)))
+          .returning({ userId: sessions.userId });
+        if (s) {
+          await recordAudit(
+            tx,
+            { workspaceId: seen.workspace_id, userId: s.userId, ...ctx },
+            {
+              action: 'auth.refresh_token_reuse',
+              entityType: 'session',
+              entityId: seen.session_id,
+            },
+          );
+        }
+      });
+      throw new Unauthorized('Your session has ended. Sign in again.');
+    }
+    return asSystem(db, claimed.workspace_id, async (tx) => {
+      const [row] = await tx
+        .select({ session: sessions, user: users, member: members, workspace: workspaces })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .innerJoin(members, and(eq(members.userId, sessions.userId), eq(members.workspaceId, sessions.workspaceId)))
+        .innerJoin(workspaces, eq(workspaces.id, sessions.workspaceId))
+        .where(eq(sessions.id, claimed.session_id));
+      if (!row || row.session.revokedAt || row.session.expiresAt <= now || row.member.status !== 'active') {
+        throw new Unauthorized('Your session has ended. Sign in again.');
+      }
+      const next = newOpaqueToken('rt');
+      await tx.insert(refreshTokens).values({
+        workspaceId: claimed.workspace_id,
+        sessionId: claimed.session_id,
+        tokenHash: hashToken(next),
+        createdAt: now,
+      });
+      await tx.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, claimed.session_id));
+      return {
+        user: {
+          id: row.user.id,
+          email: row.user.email,
+          name: row.user.name,
+          emailVerified: row.user.emailVerifiedAt !== null,
+        },
+        workspace: { id: row.workspace.id, name: row.workspace.name },
+        accessToken: await tokens.sign(
+          { userId: row.user.id, workspaceId: row.workspace.id, sessionId: claimed.session_id },
+          now,
+        ),
+        accessTokenExpiresIn: ACCESS_TOKEN_TTL_SECONDS,
+        refreshToken: next,
+        sessionId: claimed.session_id,
+      };
+    });
+  }
+
+  /** Resolves a bearer access token to an Actor; null when the token or its session is not valid now. */
+  async function authenticate(
+    accessToken: string,
+    ctx: RequestContext,
+  ): Promise<(Actor & { sessionId: string }) | null> {
+    const now = clock();
+    const claims = await tokens.verify(accessToken, now);
+    if (!claims) return null;
+    // One round trip: a revoked session, a deactivated member or a changed role applies at once.
+    const [row] = await db.query<{ role: string; permissions: string[]; department: string | null }>(
+      `select r.key as role, r.permissions, m.department
+         from sessions s
+         join members m on m.workspace_id = s.workspace_id and m.user_id = s.user_id and m.status = 'active'
+         join roles r on r.id = m.role_id
+        where s.id = $1 and s.user_id = $2 and s.workspace_id = $3 and s.revoked_at is null and s.expires_at > $4`,
+      [claims.sessionId, claims.userId, claims.workspaceId, now],
+    );
+    if (!row) return null;
+    return {
+      userId: claims.userId,
+      workspaceId: claims.workspaceId,
+      sessionId: claims.sessionId,
+      role: row.role,
+      permissions: row.permissions,
+      department: row.department,
+      ...ctx,
+    };
+  }
+
+  async function logout(actor: Actor & { sessionId: string }): Promise<void> {
+    await revoke(actor, actor.sessionId, 'logout');
+  }
+
+  async function revoke(actor: Actor, sessionId: string, reason: string): Promise<void> {
+    const done = await asSystem(db, actor.workspaceId, async (tx) => {
+      const [s] = await tx
+        .update(sessions)
+        .set({ revokedAt: clock(), revokedReason: reason })
+        .where(
+          and(
+            eq(sessions.id, sessionId),
+            eq(sessions.userId, actor.userId as string),
+            eq(sessions.workspaceId, actor.workspaceId),
+            isNull(sessions.revokedAt),
+          ),
+        )
+        .returning({ id: sessions.id });
+      if (s)
+        await recordAudit(tx, actor, {
+          action: reason === 'logout' ? 'auth.logout' : 'auth.session_revoked',
+          entityType: 'session',
+          entityId: sessionId,
+        });
+      return Boolean(s);
+    });
+    if (!done) throw new NotFound('Session');
+  }
+
+  async function listSessions(actor: Actor & { sessionId?: string }): Promise<SessionInfo[]> {
+    const rows = await withWorkspace(db, actor, (tx) =>
+      tx
+        .select()
+        .from(sessions)
+        .where(
+          and(
+            eq(sessions.userId, actor.userId as string),
+            isNull(sessions.revokedAt),
+            sql`${sessions.expiresAt} > ${clock().toISOString()}`,
+          ),
+        )
+        .orderBy(desc(sessions.lastUsedAt)),
+    );
+    return rows.map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt,
+      lastUsedAt: s.lastUsedAt,
+      expiresAt: s.expiresAt,
+      ip: s.ip,
+      userAgent: s.userAgent,
+      current: s.id === actor.sessionId,
+    }));
+  }
+
+  async function me(actor: Actor) {
+    return withWorkspace(db, actor, async (tx) => {
+      const [row] = await tx
+        .select({ user: users, workspace: workspaces, member: members })
+        .from(users)
+        .innerJoin(members, and(eq(members.userId, users.id), eq(members.workspaceId, actor.workspaceId)))
+        .innerJoin(workspaces, eq(workspaces.id, members.workspaceId))
+        .where(eq(users.id, actor.userId as string));
+      if (!row) throw new NotFound('User');
+      return {
+        id: row.user.id,
+        email: row.user.email,
+        name: row.user.name,
+        emailVerified: row.user.emailVerifiedAt !== null,
+        workspace: { id: row.workspace.id, name: row.workspace.name },
+        role: actor.role,
+        department: row.member.department,
+        permissions: [...actor.permissions],
+      };
+    });
+  }
+
+  return {
+    signup,
+    login,
+    refresh,
+    authenticate,
+    logout,
+    revokeSession: (a: Actor, id: string) => revoke(a, id, 'revoked'),
+    listSessions,
+    me,
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

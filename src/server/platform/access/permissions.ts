@@ -1,0 +1,131 @@
+// Permissions are `module:resource:action` strings; `*` matches anything in its part. This file
+// answers "does this set of permissions allow X" and defines the system roles every workspace has.
+
+export type Permission = `${string}:${string}:${string}`;
+
+const PART = /^[a-z_*]+$/;
+
+export function isPermission(value: string): value is Permission {
+  const parts = value.split(':');
+  return parts.length === 3 && parts.every((p) => PART.test(p) && (p === '*' || !p.includes('*')));
+}
+
+/** `granted` (which may hold wildcards) covers `required` (which names one concrete action). */
+export function permissionCovers(granted: string, required: string): boolean {
+  const g = granted.split(':');
+  const r = required.split(':');
+  if (g.length !== 3 || r.length !== 3) return false;
+  return g.every((part, i) => part === '*' || part === r[i]);
+}
+
+export function hasPermission(granted: readonly string[], required: string): boolean {
+  return granted.some((g) => permissionCovers(g, required));
+}
+
+const CRM_WORK = ['read', 'create', 'update', 'delete', 'export', 'import'].map((a) => `crm:*:${a}`);
+const DEPARTMENT_OBJECTS: Record<string, string[]> = {
+  sales: ['contacts', 'organizations', 'leads', 'deals', 'tasks', 'notes', 'projects'],
+  marketing: ['contacts', 'organizations', 'leads', 'tasks', 'notes', 'projects'],
+  operations: ['projects', 'tasks', 'notes', 'contacts', 'organizations'],
+  finance: ['deals', 'organizations', 'contacts', 'tasks', 'notes', 'projects'],
+};
+
+function departmentRole(dept: string, manager: boolean): string[] {
+  const objects = DEPARTMENT_OBJECTS[dept] ?? [];
+  const actions = manager
+    ? ['read', 'create', 'update', 'delete', 'export', 'import']
+    : ['read', 'create', 'update', 'delete'];
+  return [
+    'crm:*:read',
+    ...objects.flatMap((o) => actions.map((a) => `crm:${o}:${a}`)),
+    'calendar:*:*',
+    'ai:chat:use',
+    'admin:users:read',
+    'admin:teams:read',
+    ...(manager ? ['ai:usage:read'] : []),
+  ];
+}
+
+export interface SystemRole {
+  key: string;
+  name: string;
+  description: string;
+  permissions: string[];
+}
+
+/** Seeded into every workspace. Visibility of other people's records comes from teams, shares and `read_all`. */
+export const SYSTEM_ROLES: SystemRole[] = [
+  { key: 'owner', name: 'Owner', description: 'Everything, including billing and ownership', permissions: ['*:*:*'] },
+  {
+    key: 'admin',
+    name: 'Admin',
+    description: 'Everything except billing and ownership transfer',
+    permissions: ['crm:*:*', 'admin:*:*', 'ai:*:*', 'calendar:*:*', 'files:*:*', 'automation:*:*', 'insights:*:*'],
+  },
+  {
+    key: 'manager',
+    name: 'Manager',
+    description: "Works on records and sees their teams' records",
+    permissions: [
+      ...CRM_WORK,
+      'calendar:*:*',
+      'ai:chat:use',
+      'ai:usage:read',
+      'admin:users:read',
+      'admin:teams:read',
+      'insights:*:read',
+    ],
+  },
+  {
+    key: 'member',
+    name: 'Member',
+    description: 'Works on their own records and those shared with them',
+    permissions: [
+      'crm:*:read',
+      'crm:*:create',
+      'crm:*:update',
+      'crm:*:delete',
+      'calendar:*:*',
+      'ai:chat:use',
+      'admin:users:read',
+      'admin:teams:read',
+    ],
+  },
+  {
+    key: 'viewer',
+    name: 'Viewer',
+    description: 'Reads what is visible to them; changes nothing',
+    permissions: ['crm:*:read', 'calendar:events:read', 'admin:users:read', 'admin:teams:read'],
+  },
+  {
+    key: 'management',
+    name: 'Management',
+    description: 'Reads everything across departments, with KPIs',
+    permissions: [
+      'crm:*:read',
+      'crm:*:read_all',
+      'crm:*:export',
+      'calendar:*:*',
+      'ai:chat:use',
+      'ai:usage:read',
+      'insights:*:*',
+      'admin:users:read',
+      'admin:teams:read',
+      'admin:audit:read',
+    ],
+  },
+  ...(['sales', 'marketing', 'operations', 'finance'] as const).flatMap((dept) => [
+    {
+      key: `${dept}_manager`,
+      name: `${dept[0]?.toUpperCase()}${dept.slice(1)} manager`,
+      description: `Leads the ${dept} team: works on ${dept} records and sees the team's`,
+      permissions: departmentRole(dept, true),
+    },
+    {
+      key: `${dept}_rep`,
+      name: `${dept[0]?.toUpperCase()}${dept.slice(1)} rep`,
+      description: `Works on their own ${dept} records`,
+      permissions: departmentRole(dept, false),
+    },
+  ]),
+];

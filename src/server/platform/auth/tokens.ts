@@ -1,0 +1,75 @@
+// Access tokens (JWT, HS256 pinned, 15 minutes) and opaque refresh / one-time tokens stored hashed.
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
+export const AUDIENCE = 'albedo-api';
+const ALGORITHM = 'HS256';
+
+export interface AccessClaims {
+  userId: string;
+  workspaceId: string;
+  sessionId: string;
+}
+
+export interface TokenSigner {
+  sign(claims: AccessClaims, now?: Date): Promise<string>;
+  /** The claims, or null for any token that is missing, malformed, forged, expired or not an access token. */
+  verify(token: string, now?: Date): Promise<AccessClaims | null>;
+}
+
+/** The access-token key: derived from the master key, so each purpose has a key of its own. */
+export function accessTokenKey(masterKey: Buffer): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', masterKey, 'albedo', 'access-token-v1', 32));
+}
+
+export function createTokenSigner(masterKey: Buffer, issuer: string): TokenSigner {
+  const key = accessTokenKey(masterKey);
+  return {
+    async sign(claims, now = new Date()) {
+      const iat = Math.floor(now.getTime() / 1000);
+      return new SignJWT({ wid: claims.workspaceId, sid: claims.sessionId, typ: 'access' })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(AUDIENCE)
+        .setSubject(claims.userId)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+        .sign(key);
+    },
+    async verify(token, now = new Date()) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer,
+          audience: AUDIENCE,
+          currentDate: now,
+          requiredClaims: ['sub', 'exp', 'iat', 'nbf'],
+        });
+        if (
+          payload.typ !== 'access' ||
+          typeof payload.wid !== 'string' ||
+          typeof payload.sid !== 'string' ||
+          !payload.sub
+        ) {
+          return null;
+        }
+        return { userId: payload.sub, workspaceId: payload.wid, sessionId: payload.sid };
+      } catch (err) {
+        if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+        throw err;
+      }
+    },
+  };
+}
+
+/** A random opaque token with a readable prefix (`rt_` refresh, `pat_` access token, …). */
+export function newOpaqueToken(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,73 @@
+// Bearer-token authentication for a scope of routes: every route registered through
+// `protectedRoutes` requires a valid access token and gets `request.actor`.
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { RequestContext } from '#server/modules/auth/auth.service.ts';
+import type { Actor } from '#server/platform/actor.ts';
+import { Unauthorized } from '#server/platform/errors.ts';
+
+export type SessionActor = Actor & { sessionId: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: SessionActor | null;
+  }
+  interface FastifyContextConfig {
+    /** Set on routes that require a signed-in actor. */
+    auth?: boolean;
+  }
+}
+
+export interface Authenticator {
+  authenticate(token: string, ctx: RequestContext): Promise<SessionActor | null>;
+}
+
+export function requestContext(request: FastifyRequest): RequestContext {
+  const ua = request.headers['user-agent'];
+  return { channel: 'api', requestId: request.id, ip: request.ip, ...(ua ? { userAgent: ua } : {}) };
+}
+
+export function actorOf(request: FastifyRequest): SessionActor {
+  if (!request.actor) throw new Unauthorized();
+  return request.actor;
+}
+
+/** Registers `register`'s routes behind authentication. */
+export async function protectedRoutes(
+  app: FastifyInstance,
+  auth: Authenticator,
+  register: (scope: FastifyInstance) => void | Promise<void>,
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), auth: true };
+    });
+    scope.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+      if (!match?.[1])
+        throw new Unauthorized('Sign in to continue: send an access token as "Authorization: Bearer <token>"');
+      const actor = await auth.authenticate(match[1], requestContext(request));
+      if (!actor) throw new Unauthorized('Your access token is invalid or expired. Refresh it or sign in again.');
+      request.actor = actor;
+    });
+    await register(scope);
+  });
+}
+
+/** Every route the app serves, with whether it requires authentication (for docs and tests). */
+export function collectRoutes(app: FastifyInstance): Array<{ method: string; url: string; auth: boolean }> {
+  const seen: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    seen.push(route);
+  });
+  const table: Array<{ method: string; url: string; auth: boolean }> = [];
+  app.addHook('onReady', async () => {
+    for (const r of seen) {
+      for (const method of [r.method].flat()) {
+        if (method === 'HEAD') continue;
+        table.push({ method, url: r.url, auth: r.config?.auth === true });
+      }
+    }
+  });
+  return table;
+}
