@@ -18,11 +18,13 @@ import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
 import { collectRoutes } from '#server/platform/http/authenticate.ts';
 import { registerErrorHandlers, sendRouteNotFound } from '#server/platform/http/errors.ts';
 import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
+import { createRateLimitGuards } from '#server/platform/http/rate-limits.ts';
 import { registerWebApp } from '#server/platform/http/web.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
 import { LazyChildLogger, RequestLogController } from '#server/platform/observability/logger.ts';
 import { registerMetrics } from '#server/platform/observability/metrics.ts';
 import { appVersion, webDistFolder } from '#server/platform/paths.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '#server/platform/rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,6 +42,8 @@ export interface AppDeps {
   webRoot?: string;
   /** Time source for services (tests move it by hand). */
   clock?: () => Date;
+  /** Shared limiter (tests); by default Redis when REDIS_URL is set, else in process. */
+  rateLimiter?: RateLimiter;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -130,9 +134,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tokens = createTokenSigner(config.masterKey, config.publicUrl);
   const auth = createAuthService({ db, tokens, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const limiter = deps.rateLimiter ?? (config.redisUrl ? createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
+  if (!deps.rateLimiter) app.addHook('onClose', () => limiter.close());
+  const limits = createRateLimitGuards(limiter, config.rateLimits);
+  const guards = { authenticator: auth, afterAuth: limits.byActor };
   const publicHost = new URL(config.publicUrl).hostname;
   await authRoutes(app, {
     auth,
+    guards,
+    limitPublic: limits.byIp,
     // Browsers treat localhost as secure, so Secure cookies work there over plain http too.
     secureCookies: config.publicUrl.startsWith('https:') || publicHost === 'localhost' || publicHost === '127.0.0.1',
   });

@@ -70,6 +70,9 @@ const envSchema = z.object({
   JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  RATE_LIMIT_WORKSPACE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });
 
 export interface Config {
@@ -91,6 +94,8 @@ export interface Config {
   /** Where the master key came from: set explicitly, or generated/kept in DATA_DIR (embedded mode only). */
   masterKeySource: 'environment' | 'generated' | 'data-dir';
   jobs: { pollIntervalMs: number; concurrency: number };
+  /** Requests per minute: per IP on sign-in endpoints, per user and per workspace on the API. */
+  rateLimits: { authPerIp: number; perUser: number; perWorkspace: number };
 }
 
 export class ConfigError extends Error {
@@ -160,6 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     masterKey,
     masterKeySource,
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, concurrency: e.JOBS_CONCURRENCY },
+    rateLimits: {
+      authPerIp: e.RATE_LIMIT_AUTH_PER_MINUTE,
+      perUser: e.RATE_LIMIT_USER_PER_MINUTE,
+      perWorkspace: e.RATE_LIMIT_WORKSPACE_PER_MINUTE,
+    },
   };
 }
 

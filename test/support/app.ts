@@ -5,12 +5,25 @@ import { buildApp } from '#server/app.ts';
 import { type Config, loadConfig } from '#server/config.ts';
 import { createJobQueue, type JobQueue } from '#server/platform/jobs/queue.ts';
 import { createLogger } from '#server/platform/observability/logger.ts';
+import type { RateLimiter } from '#server/platform/rate-limit.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ APP_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'info', NODE_ENV: 'test', ...env }, process.cwd());
+  return loadConfig(
+    {
+      APP_MASTER_KEY: TEST_MASTER_KEY,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      // Suites sign in many times from one address; rate-limit tests set their own limits.
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+      RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000',
+      ...env,
+    },
+    process.cwd(),
+  );
 }
 
 export interface TestApp {
@@ -30,6 +43,7 @@ export async function createTestApp(
     startJobs?: boolean;
     db?: TestDatabase;
     clock?: () => Date;
+    rateLimiter?: RateLimiter;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
@@ -50,6 +64,7 @@ export async function createTestApp(
     logger,
     webRoot: options.webRoot ?? '/nonexistent-web-root',
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
   if (options.startJobs) jobs.start();
   return {

@@ -1,10 +1,10 @@
 // HTTP for sign-up, sign-in, refresh, sign-out, the current user and their sessions.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REFRESH_TOKEN_TTL_MS } from '#server/platform/auth/tokens.ts';
 import { Unauthorized } from '#server/platform/errors.ts';
-import { actorOf, protectedRoutes, requestContext } from '#server/platform/http/authenticate.ts';
+import { actorOf, type Guards, protectedRoutes, requestContext } from '#server/platform/http/authenticate.ts';
 import type { AuthService, SignedIn } from './auth.service.ts';
 
 export const REFRESH_COOKIE = 'albedo_refresh';
@@ -41,12 +41,18 @@ const sessionSchema = z.object({
   current: z.boolean(),
 });
 
-export async function authRoutes(
-  app: FastifyInstance,
-  deps: { auth: AuthService; secureCookies: boolean },
-): Promise<void> {
+export interface AuthRouteDeps {
+  auth: AuthService;
+  secureCookies: boolean;
+  guards: Guards;
+  /** onRequest hook limiting the public sign-in endpoints (per IP). */
+  limitPublic: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}
+
+export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const { auth } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const limited = { onRequest: deps.limitPublic };
 
   function sendSignedIn(reply: FastifyReply, result: SignedIn, status = 200) {
     // Web clients keep the refresh token in this cookie; API clients use the body.
@@ -64,6 +70,7 @@ export async function authRoutes(
   r.post(
     '/api/v1/auth/signup',
     {
+      ...limited,
       schema: {
         tags: ['auth'],
         summary: 'Create a workspace and its owner, and sign in',
@@ -82,6 +89,7 @@ export async function authRoutes(
   r.post(
     '/api/v1/auth/login',
     {
+      ...limited,
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password',
@@ -95,6 +103,7 @@ export async function authRoutes(
   r.post(
     '/api/v1/auth/refresh',
     {
+      ...limited,
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token (body or cookie) for a new token pair',
@@ -111,7 +120,7 @@ export async function authRoutes(
     },
   );
 
-  await protectedRoutes(app, auth, (scope) => {
+  await protectedRoutes(app, deps.guards, (scope) => {
     const p = scope.withTypeProvider<ZodTypeProvider>();
     p.post(
       '/api/v1/auth/logout',

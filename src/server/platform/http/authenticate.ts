@@ -1,6 +1,6 @@
 // Bearer-token authentication for a scope of routes: every route registered through
 // `protectedRoutes` requires a valid access token and gets `request.actor`.
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { RequestContext } from '#server/modules/auth/auth.service.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { Unauthorized } from '#server/platform/errors.ts';
@@ -31,24 +31,31 @@ export function actorOf(request: FastifyRequest): SessionActor {
   return request.actor;
 }
 
+export interface Guards {
+  authenticator: Authenticator;
+  /** Runs after authentication on every protected request (per-user and per-workspace limits). */
+  afterAuth?: (request: FastifyRequest, reply: FastifyReply, actor: SessionActor) => Promise<void>;
+}
+
 /** Registers `register`'s routes behind authentication. */
 export async function protectedRoutes(
   app: FastifyInstance,
-  auth: Authenticator,
+  guards: Guards,
   register: (scope: FastifyInstance) => void | Promise<void>,
 ): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), auth: true };
     });
-    scope.addHook('onRequest', async (request) => {
+    scope.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
       if (!match?.[1])
         throw new Unauthorized('Sign in to continue: send an access token as "Authorization: Bearer <token>"');
-      const actor = await auth.authenticate(match[1], requestContext(request));
+      const actor = await guards.authenticator.authenticate(match[1], requestContext(request));
       if (!actor) throw new Unauthorized('Your access token is invalid or expired. Refresh it or sign in again.');
       request.actor = actor;
+      await guards.afterAuth?.(request, reply, actor);
     });
     await register(scope);
   });
