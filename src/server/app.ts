@@ -11,14 +11,15 @@ import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
 import { authRoutes } from '#server/modules/auth/auth.routes.ts';
 import { createAuthService } from '#server/modules/auth/auth.service.ts';
+import { createMfaService } from '#server/modules/auth/mfa.service.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { createTokenSigner } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
 import { collectRoutes } from '#server/platform/http/authenticate.ts';
 import { registerErrorHandlers, sendRouteNotFound } from '#server/platform/http/errors.ts';
-import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { createRateLimitGuards } from '#server/platform/http/rate-limits.ts';
+import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { registerWebApp } from '#server/platform/http/web.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
 import { LazyChildLogger, RequestLogController } from '#server/platform/observability/logger.ts';
@@ -133,14 +134,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
 
   const tokens = createTokenSigner(config.masterKey, config.publicUrl);
-  const auth = createAuthService({ db, tokens, ...(deps.clock ? { clock: deps.clock } : {}) });
-  const limiter = deps.rateLimiter ?? (config.redisUrl ? createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
+  const clock = deps.clock ?? (() => new Date());
+  const mfa = createMfaService({ db, masterKey: config.masterKey, clock });
+  const auth = createAuthService({ db, tokens, mfa, clock });
+  const limiter =
+    deps.rateLimiter ?? (config.redisUrl ? createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
   if (!deps.rateLimiter) app.addHook('onClose', () => limiter.close());
   const limits = createRateLimitGuards(limiter, config.rateLimits);
   const guards = { authenticator: auth, afterAuth: limits.byActor };
   const publicHost = new URL(config.publicUrl).hostname;
   await authRoutes(app, {
     auth,
+    mfa,
     guards,
     limitPublic: limits.byIp,
     // Browsers treat localhost as secure, so Secure cookies work there over plain http too.

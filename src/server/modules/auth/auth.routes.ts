@@ -6,6 +6,7 @@ import { REFRESH_TOKEN_TTL_MS } from '#server/platform/auth/tokens.ts';
 import { Unauthorized } from '#server/platform/errors.ts';
 import { actorOf, type Guards, protectedRoutes, requestContext } from '#server/platform/http/authenticate.ts';
 import type { AuthService, SignedIn } from './auth.service.ts';
+import type { MfaService } from './mfa.service.ts';
 
 export const REFRESH_COOKIE = 'albedo_refresh';
 
@@ -19,6 +20,7 @@ const signedIn = z.object({
     refreshToken: z.string(),
   }),
 });
+const mfaChallenge = z.object({ data: z.object({ mfaRequired: z.literal(true), mfaToken: z.string() }) });
 const meSchema = z.object({
   data: z.object({
     id: z.uuid(),
@@ -29,6 +31,7 @@ const meSchema = z.object({
     role: z.string(),
     department: z.string().nullable(),
     permissions: z.array(z.string()),
+    mfaEnabled: z.boolean(),
   }),
 });
 const sessionSchema = z.object({
@@ -43,6 +46,7 @@ const sessionSchema = z.object({
 
 export interface AuthRouteDeps {
   auth: AuthService;
+  mfa: MfaService;
   secureCookies: boolean;
   guards: Guards;
   /** onRequest hook limiting the public sign-in endpoints (per IP). */
@@ -50,7 +54,8 @@ export interface AuthRouteDeps {
 }
 
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
-  const { auth } = deps;
+  const { auth, mfa } = deps;
+  const beforeMfa = { allowBeforeMfaSetup: true };
   const r = app.withTypeProvider<ZodTypeProvider>();
   const limited = { onRequest: deps.limitPublic };
 
@@ -93,11 +98,35 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password',
-        body: z.object({ email, password: z.string().min(1, { message: 'is required' }).max(256) }),
+        description:
+          'With two-factor authentication on, answers `{ data: { mfaRequired: true, mfaToken } }` unless `totp` (a current code or a backup code) is sent; finish with POST /auth/mfa/verify.',
+        body: z.object({
+          email,
+          password: z.string().min(1, { message: 'is required' }).max(256),
+          totp: z.string().trim().min(6).max(20).optional(),
+        }),
+        response: { 200: z.union([signedIn, mfaChallenge]) },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.login(request.body, requestContext(request));
+      if ('mfaRequired' in result) return reply.send({ data: result });
+      return sendSignedIn(reply, result);
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/mfa/verify',
+    {
+      ...limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Finish a sign-in with a TOTP code or a backup code',
+        body: z.object({ mfaToken: z.string().min(1).max(2000), code: z.string().trim().min(6).max(20) }),
         response: { 200: signedIn },
       },
     },
-    async (request, reply) => sendSignedIn(reply, await auth.login(request.body, requestContext(request))),
+    async (request, reply) => sendSignedIn(reply, await auth.verifyMfa(request.body, requestContext(request))),
   );
 
   r.post(
@@ -124,7 +153,10 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     const p = scope.withTypeProvider<ZodTypeProvider>();
     p.post(
       '/api/v1/auth/logout',
-      { schema: { tags: ['auth'], summary: 'Sign out: end the current session', response: { 204: z.null() } } },
+      {
+        config: beforeMfa,
+        schema: { tags: ['auth'], summary: 'Sign out: end the current session', response: { 204: z.null() } },
+      },
       async (request, reply) => {
         await auth.logout(actorOf(request));
         reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
@@ -134,6 +166,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     p.get(
       '/api/v1/me',
       {
+        config: beforeMfa,
         schema: {
           tags: ['me'],
           summary: 'The signed-in user with workspace, role, department and permissions',
@@ -141,6 +174,55 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         },
       },
       async (request) => ({ data: await auth.me(actorOf(request)) }),
+    );
+    p.post(
+      '/api/v1/me/mfa/setup',
+      {
+        config: beforeMfa,
+        schema: {
+          tags: ['me'],
+          summary: 'Start two-factor enrolment: a new TOTP secret, its otpauth URI and a QR code',
+          response: {
+            200: z.object({
+              data: z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeDataUrl: z.string() }),
+            }),
+          },
+        },
+      },
+      async (request) => ({ data: await mfa.setup(actorOf(request)) }),
+    );
+    p.post(
+      '/api/v1/me/mfa/enable',
+      {
+        config: beforeMfa,
+        schema: {
+          tags: ['me'],
+          summary: 'Confirm enrolment with a code; returns 10 single-use backup codes, shown once',
+          body: z.object({
+            code: z
+              .string()
+              .trim()
+              .regex(/^\d{6}$/, { message: 'must be the 6-digit code from your app' }),
+          }),
+          response: { 200: z.object({ data: z.object({ backupCodes: z.array(z.string()) }) }) },
+        },
+      },
+      async (request) => ({ data: await mfa.enable(actorOf(request), request.body.code) }),
+    );
+    p.post(
+      '/api/v1/me/mfa/disable',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Turn two-factor authentication off (password and a current code or backup code)',
+          body: z.object({ password: z.string().min(1).max(256), code: z.string().trim().min(6).max(20) }),
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await mfa.disable(actorOf(request), request.body);
+        return reply.status(204).send(null);
+      },
     );
     p.get(
       '/api/v1/me/sessions',

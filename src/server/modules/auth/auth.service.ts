@@ -17,6 +17,7 @@ import {
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import { Conflict, NotFound, Unauthorized, ValidationError } from '#server/platform/errors.ts';
+import type { MfaService } from './mfa.service.ts';
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
@@ -53,8 +54,19 @@ export interface SessionInfo {
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export function createAuthService(deps: { db: Database; tokens: TokenSigner; clock?: () => Date }) {
-  const { db, tokens } = deps;
+/** The actor of a signed-in request. `mfaSetupRequired`: the workspace requires a second factor this user lacks. */
+export type SessionActor = Actor & { sessionId: string; mfaSetupRequired: boolean };
+
+export interface MfaChallenge {
+  mfaRequired: true;
+  mfaToken: string;
+}
+
+export const MFA_FAILED_MESSAGE =
+  'That code is not right. Use the current code from your authenticator app, or a backup code.';
+
+export function createAuthService(deps: { db: Database; tokens: TokenSigner; mfa: MfaService; clock?: () => Date }) {
+  const { db, tokens, mfa } = deps;
   const clock = deps.clock ?? (() => new Date());
 
   async function startSession(
@@ -150,7 +162,10 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
     }
   }
 
-  async function login(input: { email: string; password: string }, ctx: RequestContext): Promise<SignedIn> {
+  async function login(
+    input: { email: string; password: string; totp?: string | undefined },
+    ctx: RequestContext,
+  ): Promise<SignedIn | MfaChallenge> {
     const email = normalizeEmail(input.email);
     const [user] = await db.orm.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
     if (!user) {
@@ -182,6 +197,52 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
       }
       throw new Unauthorized(LOGIN_FAILED_MESSAGE);
     }
+    if ((await mfa.status(user.id)).enabled) {
+      if (!input.totp) {
+        return {
+          mfaRequired: true,
+          mfaToken: await tokens.signMfa({ userId: user.id, workspaceId: home.workspaceId }, now),
+        };
+      }
+      const factor = await mfa.checkSecondFactor(user.id, input.totp);
+      if (!factor) {
+        await recordFailure(user.id, home.workspaceId, ctx, 'mfa_code');
+        throw new Unauthorized(MFA_FAILED_MESSAGE);
+      }
+      return completeSignIn(user, home, ctx, factor);
+    }
+    return completeSignIn(user, home, ctx, null);
+  }
+
+  /** Second step of a sign-in with two-factor authentication on. */
+  async function verifyMfa(input: { mfaToken: string; code: string }, ctx: RequestContext): Promise<SignedIn> {
+    const now = clock();
+    const claims = await tokens.verifyMfa(input.mfaToken, now);
+    const expired = 'This sign-in has expired. Enter your email and password again.';
+    if (!claims) throw new Unauthorized(expired);
+    const [row] = await db.orm
+      .select({ user: users, name: workspaces.name, status: members.status })
+      .from(users)
+      .innerJoin(members, and(eq(members.userId, users.id), eq(members.workspaceId, claims.workspaceId)))
+      .innerJoin(workspaces, eq(workspaces.id, members.workspaceId))
+      .where(eq(users.id, claims.userId));
+    if (row?.status !== 'active') throw new Unauthorized(expired);
+    if (row.user.lockedUntil && row.user.lockedUntil > now) throw new Unauthorized(LOGIN_FAILED_MESSAGE);
+    const factor = await mfa.checkSecondFactor(row.user.id, input.code);
+    if (!factor) {
+      await recordFailure(row.user.id, claims.workspaceId, ctx, 'mfa_code');
+      throw new Unauthorized(MFA_FAILED_MESSAGE);
+    }
+    return completeSignIn(row.user, { workspaceId: claims.workspaceId, name: row.name }, ctx, factor);
+  }
+
+  async function completeSignIn(
+    user: typeof users.$inferSelect,
+    home: { workspaceId: string; name: string },
+    ctx: RequestContext,
+    secondFactor: 'totp' | 'backup_code' | null,
+  ): Promise<SignedIn> {
+    const now = clock();
     return asSystem(db, home.workspaceId, async (tx) => {
       await tx
         .update(users)
@@ -191,11 +252,16 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
         .update(members)
         .set({ lastSignedInAt: now })
         .where(and(eq(members.userId, user.id), eq(members.workspaceId, home.workspaceId)));
-      await recordAudit(
-        tx,
-        { workspaceId: home.workspaceId, userId: user.id, ...ctx },
-        { action: 'auth.login', entityType: 'user', entityId: user.id },
-      );
+      const actor = { workspaceId: home.workspaceId, userId: user.id, ...ctx };
+      await recordAudit(tx, actor, {
+        action: 'auth.login',
+        entityType: 'user',
+        entityId: user.id,
+        metadata: { secondFactor },
+      });
+      if (secondFactor === 'backup_code') {
+        await recordAudit(tx, actor, { action: 'auth.mfa_backup_code_used', entityType: 'user', entityId: user.id });
+      }
       return startSession(tx, user, { id: home.workspaceId, name: home.name }, ctx);
     });
   }
@@ -209,7 +275,12 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
     return m?.id;
   }
 
-  async function recordFailure(userId: string, workspaceId: string | undefined, ctx: RequestContext): Promise<void> {
+  async function recordFailure(
+    userId: string,
+    workspaceId: string | undefined,
+    ctx: RequestContext,
+    reason: 'password' | 'mfa_code' = 'password',
+  ): Promise<void> {
     const now = clock();
     // One statement decides the count and the lock, so parallel guesses cannot slip past the limit.
     const [row] = await db.query<{ failed_login_count: number; locked_until: Date | null }>(
@@ -228,7 +299,7 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
         action: 'auth.login_failed',
         entityType: 'user',
         entityId: userId,
-        metadata: { reason: 'password' },
+        metadata: { reason },
       });
       if (lockedNow) {
         await recordAudit(tx, actor, {
@@ -318,19 +389,24 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
   }
 
   /** Resolves a bearer access token to an Actor; null when the token or its session is not valid now. */
-  async function authenticate(
-    accessToken: string,
-    ctx: RequestContext,
-  ): Promise<(Actor & { sessionId: string }) | null> {
+  async function authenticate(accessToken: string, ctx: RequestContext): Promise<SessionActor | null> {
     const now = clock();
     const claims = await tokens.verify(accessToken, now);
     if (!claims) return null;
     // One round trip: a revoked session, a deactivated member or a changed role applies at once.
-    const [row] = await db.query<{ role: string; permissions: string[]; department: string | null }>(
-      `select r.key as role, r.permissions, m.department
+    const [row] = await db.query<{
+      role: string;
+      permissions: string[];
+      department: string | null;
+      mfa_setup_required: boolean;
+    }>(
+      `select r.key as role, r.permissions, m.department,
+              (w.require_mfa and not exists (select 1 from user_mfa um where um.user_id = s.user_id and um.enabled_at is not null))
+                as mfa_setup_required
          from sessions s
          join members m on m.workspace_id = s.workspace_id and m.user_id = s.user_id and m.status = 'active'
          join roles r on r.id = m.role_id
+         join workspaces w on w.id = s.workspace_id
         where s.id = $1 and s.user_id = $2 and s.workspace_id = $3 and s.revoked_at is null and s.expires_at > $4`,
       [claims.sessionId, claims.userId, claims.workspaceId, now],
     );
@@ -342,6 +418,7 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
       role: row.role,
       permissions: row.permissions,
       department: row.department,
+      mfaSetupRequired: row.mfa_setup_required,
       ...ctx,
     };
   }
@@ -401,6 +478,8 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
   }
 
   async function me(actor: Actor) {
+    // Read before the transaction: on PGlite a query outside an open transaction waits for it forever.
+    const mfaEnabled = (await mfa.status(actor.userId as string)).enabled;
     return withWorkspace(db, actor, async (tx) => {
       const [row] = await tx
         .select({ user: users, workspace: workspaces, member: members })
@@ -418,6 +497,7 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
         role: actor.role,
         department: row.member.department,
         permissions: [...actor.permissions],
+        mfaEnabled,
       };
     });
   }
@@ -425,6 +505,7 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; clo
   return {
     signup,
     login,
+    verifyMfa,
     refresh,
     authenticate,
     logout,

@@ -13,10 +13,15 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+export const MFA_TOKEN_TTL_SECONDS = 5 * 60;
+
 export interface TokenSigner {
   sign(claims: AccessClaims, now?: Date): Promise<string>;
   /** The claims, or null for any token that is missing, malformed, forged, expired or not an access token. */
   verify(token: string, now?: Date): Promise<AccessClaims | null>;
+  /** A short-lived token proving the password was right, exchanged for a session with a second factor. */
+  signMfa(claims: { userId: string; workspaceId: string }, now?: Date): Promise<string>;
+  verifyMfa(token: string, now?: Date): Promise<{ userId: string; workspaceId: string } | null>;
 }
 
 /** The access-token key: derived from the master key, so each purpose has a key of its own. */
@@ -26,7 +31,35 @@ export function accessTokenKey(masterKey: Buffer): Uint8Array {
 
 export function createTokenSigner(masterKey: Buffer, issuer: string): TokenSigner {
   const key = accessTokenKey(masterKey);
+  const mfaKey = new Uint8Array(hkdfSync('sha256', masterKey, 'albedo', 'mfa-token-v1', 32));
   return {
+    async signMfa(claims, now = new Date()) {
+      const iat = Math.floor(now.getTime() / 1000);
+      return new SignJWT({ wid: claims.workspaceId, typ: 'mfa' })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(`${AUDIENCE}/mfa`)
+        .setSubject(claims.userId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + MFA_TOKEN_TTL_SECONDS)
+        .sign(mfaKey);
+    },
+    async verifyMfa(token, now = new Date()) {
+      try {
+        const { payload } = await jwtVerify(token, mfaKey, {
+          algorithms: [ALGORITHM],
+          issuer,
+          audience: `${AUDIENCE}/mfa`,
+          currentDate: now,
+          requiredClaims: ['sub', 'exp'],
+        });
+        if (payload.typ !== 'mfa' || typeof payload.wid !== 'string' || !payload.sub) return null;
+        return { userId: payload.sub, workspaceId: payload.wid };
+      } catch (err) {
+        if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+        throw err;
+      }
+    },
     async sign(claims, now = new Date()) {
       const iat = Math.floor(now.getTime() / 1000);
       return new SignJWT({ wid: claims.workspaceId, sid: claims.sessionId, typ: 'access' })

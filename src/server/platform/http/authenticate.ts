@@ -1,11 +1,10 @@
 // Bearer-token authentication for a scope of routes: every route registered through
 // `protectedRoutes` requires a valid access token and gets `request.actor`.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { RequestContext } from '#server/modules/auth/auth.service.ts';
-import type { Actor } from '#server/platform/actor.ts';
-import { Unauthorized } from '#server/platform/errors.ts';
+import type { RequestContext, SessionActor } from '#server/modules/auth/auth.service.ts';
+import { Forbidden, Unauthorized } from '#server/platform/errors.ts';
 
-export type SessionActor = Actor & { sessionId: string };
+export type { SessionActor };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Set on routes that require a signed-in actor. */
     auth?: boolean;
+    /** Open to a member who still has to set up the second factor their workspace requires. */
+    allowBeforeMfaSetup?: boolean;
   }
 }
 
@@ -56,6 +57,11 @@ export async function protectedRoutes(
       if (!actor) throw new Unauthorized('Your access token is invalid or expired. Refresh it or sign in again.');
       request.actor = actor;
       await guards.afterAuth?.(request, reply, actor);
+      if (actor.mfaSetupRequired && !request.routeOptions.config.allowBeforeMfaSetup) {
+        throw new Forbidden(
+          'Your workspace requires two-factor authentication. Set it up in Settings → Security to continue.',
+        );
+      }
     });
     await register(scope);
   });

@@ -18,7 +18,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const login = (ip: string) =>
-  t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: 'x@example.com', password: 'whatever-password' } });
+  t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    remoteAddress: ip,
+    payload: { email: 'x@example.com', password: 'whatever-password' },
+  });
 
 describe('rate limits', () => {
   it('limits sign-in endpoints per IP address, with Retry-After and X-RateLimit headers', async () => {

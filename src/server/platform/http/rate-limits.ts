@@ -14,7 +14,10 @@ function apply(reply: FastifyReply, result: RateLimitResult): void {
   if (!result.allowed) throw new RateLimited(Math.max(1, Math.ceil(result.resetMs / 1000)));
 }
 
-export function createRateLimitGuards(limiter: RateLimiter, limits: { authPerIp: number; perUser: number; perWorkspace: number }) {
+export function createRateLimitGuards(
+  limiter: RateLimiter,
+  limits: { authPerIp: number; perUser: number; perWorkspace: number },
+) {
   return {
     /** onRequest hook for public sign-in endpoints. */
     async byIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
