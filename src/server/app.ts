@@ -9,6 +9,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
+import { accountRoutes } from '#server/modules/auth/account.routes.ts';
+import { createAccountService } from '#server/modules/auth/account.service.ts';
 import { authRoutes } from '#server/modules/auth/auth.routes.ts';
 import { createAuthService } from '#server/modules/auth/auth.service.ts';
 import { createMfaService } from '#server/modules/auth/mfa.service.ts';
@@ -22,6 +24,7 @@ import { createRateLimitGuards } from '#server/platform/http/rate-limits.ts';
 import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { registerWebApp } from '#server/platform/http/web.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
+import { createMailer } from '#server/platform/mail/mailer.ts';
 import { LazyChildLogger, RequestLogController } from '#server/platform/observability/logger.ts';
 import { registerMetrics } from '#server/platform/observability/metrics.ts';
 import { appVersion, webDistFolder } from '#server/platform/paths.ts';
@@ -136,7 +139,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createTokenSigner(config.masterKey, config.publicUrl);
   const clock = deps.clock ?? (() => new Date());
   const mfa = createMfaService({ db, masterKey: config.masterKey, clock });
-  const auth = createAuthService({ db, tokens, mfa, clock });
+  const mailer = createMailer({ db, jobs, smtpUrl: config.smtpUrl, from: config.mailFrom });
+  const account = createAccountService({ db, mailer, publicUrl: config.publicUrl, clock });
+  const auth = createAuthService({ db, tokens, mfa, account, clock });
   const limiter =
     deps.rateLimiter ?? (config.redisUrl ? createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
   if (!deps.rateLimiter) app.addHook('onClose', () => limiter.close());
@@ -151,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Browsers treat localhost as secure, so Secure cookies work there over plain http too.
     secureCookies: config.publicUrl.startsWith('https:') || publicHost === 'localhost' || publicHost === '127.0.0.1',
   });
+  await accountRoutes(app, { account, guards, limitPublic: limits.byIp });
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

@@ -7,6 +7,7 @@ const HELP = `Usage: albedo <command>
 
 Commands:
   migrate     Apply pending database migrations (embedded database in DATA_DIR, or DATABASE_URL)
+  outbox [N]  Show the N most recent mails (default 10): the outbox is where mail waits without SMTP
   help        Show this help
 
 Configuration comes from the environment and .env, as for the server (see docs/configuration.md).`;
@@ -20,6 +21,26 @@ const commands: Record<string, () => Promise<void>> = {
       process.stdout.write(
         `Applied ${applied} migration(s); ${expectedMigrationCount()} in total are in place (${db.kind}).\n`,
       );
+    } finally {
+      await db.close();
+    }
+  },
+  async outbox() {
+    const limit = Math.min(Math.max(Number(process.argv[3] ?? 10) || 10, 1), 500);
+    const config = loadConfig();
+    const db = await openDatabase(config.database);
+    try {
+      await runMigrations(db);
+      const mails = await db.query<{ to: string; subject: string; status: string; created_at: Date; text: string }>(
+        `select "to", subject, status, created_at, text from outbox_emails order by created_at desc limit $1`,
+        [limit],
+      );
+      if (mails.length === 0) process.stdout.write('The outbox is empty.\n');
+      for (const m of mails) {
+        process.stdout.write(
+          `--- ${new Date(m.created_at).toISOString()}  [${m.status}]\nTo: ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n\n`,
+        );
+      }
     } finally {
       await db.close();
     }

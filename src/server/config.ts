@@ -45,6 +45,7 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   SMTP_URL: urlWithProtocols(['smtp:', 'smtps:'], 'smtp://user:pass@mail.example.com:587'),
+  MAIL_FROM: optionalString,
   APP_MASTER_KEY: masterKey,
   PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'https://crm.example.com'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -89,6 +90,8 @@ export interface Config {
   database: { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string; poolMax: number };
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
+  /** Sender of every mail, e.g. `Albedo <no-reply@crm.example.com>`. */
+  mailFrom: string;
   /** 32 raw bytes; secrets at rest are encrypted under it. */
   masterKey: Buffer;
   /** Where the master key came from: set explicitly, or generated/kept in DATA_DIR (embedded mode only). */
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     database,
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `Albedo <no-reply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>`,
     masterKey,
     masterKeySource,
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, concurrency: e.JOBS_CONCURRENCY },

@@ -17,6 +17,7 @@ import {
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import { Conflict, NotFound, Unauthorized, ValidationError } from '#server/platform/errors.ts';
+import type { AccountService } from './account.service.ts';
 import type { MfaService } from './mfa.service.ts';
 
 export const MAX_FAILED_LOGINS = 5;
@@ -65,7 +66,13 @@ export interface MfaChallenge {
 export const MFA_FAILED_MESSAGE =
   'That code is not right. Use the current code from your authenticator app, or a backup code.';
 
-export function createAuthService(deps: { db: Database; tokens: TokenSigner; mfa: MfaService; clock?: () => Date }) {
+export function createAuthService(deps: {
+  db: Database;
+  tokens: TokenSigner;
+  mfa: MfaService;
+  account: Pick<AccountService, 'sendVerification'>;
+  clock?: () => Date;
+}) {
   const { db, tokens, mfa } = deps;
   const clock = deps.clock ?? (() => new Date());
 
@@ -151,6 +158,7 @@ export function createAuthService(deps: { db: Database; tokens: TokenSigner; mfa
           metadata: { name: input.workspaceName.trim() },
         });
         await recordAudit(tx, actor, { action: 'auth.signup', entityType: 'user', entityId: u.id });
+        await deps.account.sendVerification(tx, u, workspaceId);
         return startSession(tx, u, workspace as { id: string; name: string }, ctx);
       });
     } catch (err) {

@@ -1,0 +1,33 @@
+// Outgoing mail, written in the transaction of the change that causes it (transactional outbox).
+// A job delivers it over SMTP when SMTP_URL is set; otherwise it stays here for admins to read.
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { v7 as uuidv7 } from 'uuid';
+import { tenantPolicy } from './tenancy.ts';
+
+export const MAIL_STATUSES = ['queued', 'sent', 'failed', 'outbox'] as const;
+
+export const outboxEmails = pgTable(
+  'outbox_emails',
+  {
+    id: uuid('id')
+      .primaryKey()
+      .$defaultFn(() => uuidv7()),
+    /** The workspace the mail is about; null for mail about an account (password reset). */
+    workspaceId: uuid('workspace_id'),
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html').notNull(),
+    /** Template name, e.g. `password-reset`: lets tests and admins tell mails apart. */
+    template: text('template').notNull(),
+    status: text('status').$type<(typeof MAIL_STATUSES)[number]>().notNull().default('queued'),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('outbox_emails_created_idx').on(t.createdAt),
+    index('outbox_emails_workspace_idx').on(t.workspaceId, t.createdAt),
+    tenantPolicy('outbox_emails'),
+  ],
+).enableRLS();

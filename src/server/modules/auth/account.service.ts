@@ -1,0 +1,213 @@
+// Account upkeep by email: address verification, forgotten passwords, and password changes.
+// Tokens are single-use, expiring, and stored only as SHA-256.
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { members, sessions, type USER_TOKEN_PURPOSES, users, userTokens } from '#server/db/schema/identity.ts';
+import type { Actor } from '#server/platform/actor.ts';
+import { recordAudit } from '#server/platform/audit.ts';
+import { hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
+import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
+import type { Database, Tx } from '#server/platform/db/database.ts';
+import { asSystem } from '#server/platform/db/tenancy.ts';
+import { ValidationError } from '#server/platform/errors.ts';
+import type { Mailer } from '#server/platform/mail/mailer.ts';
+import type { RequestContext } from './auth.service.ts';
+
+export const EMAIL_VERIFY_TTL_MS = 24 * 3600 * 1000;
+export const PASSWORD_RESET_TTL_MS = 3600 * 1000;
+
+type Purpose = (typeof USER_TOKEN_PURPOSES)[number];
+
+export async function issueUserToken(
+  tx: Tx,
+  userId: string,
+  purpose: Purpose,
+  ttlMs: number,
+  now: Date,
+): Promise<string> {
+  const token = newOpaqueToken(purpose === 'password_reset' ? 'pr' : 'ev');
+  // A new link replaces older unused ones for the same purpose.
+  await tx
+    .update(userTokens)
+    .set({ usedAt: now })
+    .where(and(eq(userTokens.userId, userId), eq(userTokens.purpose, purpose), isNull(userTokens.usedAt)));
+  await tx.insert(userTokens).values({
+    userId,
+    purpose,
+    tokenHash: hashToken(token),
+    expiresAt: new Date(now.getTime() + ttlMs),
+    createdAt: now,
+  });
+  return token;
+}
+
+export function createAccountService(deps: { db: Database; mailer: Mailer; publicUrl: string; clock: () => Date }) {
+  const { db, mailer, publicUrl, clock } = deps;
+
+  /** Spends a token: returns its user, or null when unknown, used, expired or for another purpose. */
+  async function consume(tx: Tx, token: string, purpose: Purpose): Promise<string | null> {
+    const [row] = await tx
+      .update(userTokens)
+      .set({ usedAt: clock() })
+      .where(
+        and(
+          eq(userTokens.tokenHash, hashToken(token)),
+          eq(userTokens.purpose, purpose),
+          isNull(userTokens.usedAt),
+          gt(userTokens.expiresAt, clock()),
+        ),
+      )
+      .returning({ userId: userTokens.userId });
+    return row?.userId ?? null;
+  }
+
+  async function homeWorkspace(userId: string): Promise<string | null> {
+    const [m] = await db.orm
+      .select({ id: members.workspaceId })
+      .from(members)
+      .where(eq(members.userId, userId))
+      .limit(1);
+    return m?.id ?? null;
+  }
+
+  async function sendVerification(
+    tx: Tx,
+    user: { id: string; email: string; name: string },
+    workspaceId: string,
+  ): Promise<void> {
+    const token = await issueUserToken(tx, user.id, 'email_verify', EMAIL_VERIFY_TTL_MS, clock());
+    await mailer.send(tx, {
+      to: user.email,
+      template: 'verify-email',
+      values: { name: user.name, url: `${publicUrl}/verify-email?token=${encodeURIComponent(token)}` },
+      workspaceId,
+    });
+  }
+
+  async function verifyEmail(token: string): Promise<void> {
+    const ok = await db.orm.transaction(async (tx) => {
+      const userId = await consume(tx, token, 'email_verify');
+      if (!userId) return false;
+      await tx.update(users).set({ emailVerifiedAt: clock(), updatedAt: clock() }).where(eq(users.id, userId));
+      return true;
+    });
+    if (!ok)
+      throw new ValidationError([
+        { field: 'body.token', message: 'This link has expired or was already used. Ask for a new one.' },
+      ]);
+  }
+
+  async function resendVerification(actor: Actor): Promise<void> {
+    const [user] = await db.orm
+      .select()
+      .from(users)
+      .where(eq(users.id, actor.userId as string));
+    if (!user || user.emailVerifiedAt) return;
+    await asSystem(db, actor.workspaceId, (tx) => sendVerification(tx, user, actor.workspaceId));
+  }
+
+  /** Always succeeds from the caller's view: whether the email has an account is never revealed. */
+  async function forgotPassword(email: string, ctx: RequestContext): Promise<void> {
+    const [user] = await db.orm.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+    if (!user) return;
+    const workspaceId = await homeWorkspace(user.id);
+    const run = async (tx: Tx) => {
+      const token = await issueUserToken(tx, user.id, 'password_reset', PASSWORD_RESET_TTL_MS, clock());
+      await mailer.send(tx, {
+        to: user.email,
+        template: 'password-reset',
+        values: { name: user.name, url: `${publicUrl}/reset-password?token=${encodeURIComponent(token)}` },
+        workspaceId,
+      });
+      if (workspaceId) {
+        await recordAudit(
+          tx,
+          { workspaceId, userId: user.id, ...ctx },
+          { action: 'auth.password_reset_requested', entityType: 'user', entityId: user.id },
+        );
+      }
+    };
+    await (workspaceId ? asSystem(db, workspaceId, run) : db.orm.transaction(run));
+  }
+
+  async function resetPassword(input: { token: string; password: string }, ctx: RequestContext): Promise<void> {
+    const [pending] = await db.orm
+      .select({ user: users })
+      .from(userTokens)
+      .innerJoin(users, eq(users.id, userTokens.userId))
+      .where(and(eq(userTokens.tokenHash, hashToken(input.token)), eq(userTokens.purpose, 'password_reset')));
+    const problem = pending ? passwordProblem(input.password, { email: pending.user.email }) : null;
+    if (problem) throw new ValidationError([{ field: 'body.password', message: `Password ${problem}` }]);
+    const passwordHash = await hashPassword(input.password);
+    const workspaceId = pending ? await homeWorkspace(pending.user.id) : null;
+    const run = async (tx: Tx) => {
+      const userId = await consume(tx, input.token, 'password_reset');
+      if (!userId) return false;
+      const now = clock();
+      await tx
+        .update(users)
+        .set({ passwordHash, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
+        .where(eq(users.id, userId));
+      // Whoever knew the old password is signed out everywhere.
+      await tx
+        .update(sessions)
+        .set({ revokedAt: now, revokedReason: 'password_reset' })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+      if (pending) {
+        await mailer.send(tx, {
+          to: pending.user.email,
+          template: 'password-changed',
+          values: { name: pending.user.name },
+          workspaceId,
+        });
+      }
+      if (workspaceId) {
+        await recordAudit(
+          tx,
+          { workspaceId, userId, ...ctx },
+          { action: 'auth.password_reset', entityType: 'user', entityId: userId },
+        );
+      }
+      return true;
+    };
+    const ok = await (workspaceId ? asSystem(db, workspaceId, run) : db.orm.transaction(run));
+    if (!ok)
+      throw new ValidationError([
+        { field: 'body.token', message: 'This link has expired or was already used. Ask for a new one.' },
+      ]);
+  }
+
+  async function changePassword(
+    actor: Actor & { sessionId: string },
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void> {
+    const [user] = await db.orm
+      .select()
+      .from(users)
+      .where(eq(users.id, actor.userId as string));
+    if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      throw new ValidationError([{ field: 'body.currentPassword', message: 'Current password is not right' }]);
+    }
+    const problem = passwordProblem(input.newPassword, { email: user.email });
+    if (problem) throw new ValidationError([{ field: 'body.newPassword', message: `Password ${problem}` }]);
+    const passwordHash = await hashPassword(input.newPassword);
+    await asSystem(db, actor.workspaceId, async (tx) => {
+      const now = clock();
+      await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
+      await tx
+        .update(sessions)
+        .set({ revokedAt: now, revokedReason: 'password_changed' })
+        .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), ne(sessions.id, actor.sessionId)));
+      await mailer.send(tx, {
+        to: user.email,
+        template: 'password-changed',
+        values: { name: user.name },
+        workspaceId: actor.workspaceId,
+      });
+      await recordAudit(tx, actor, { action: 'auth.password_changed', entityType: 'user', entityId: user.id });
+    });
+  }
+
+  return { sendVerification, verifyEmail, resendVerification, forgotPassword, resetPassword, changePassword };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
