@@ -9,12 +9,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
+import { auditRoutes } from '#server/modules/audit/audit.routes.ts';
+import { createAuditService } from '#server/modules/audit/audit.service.ts';
 import { accountRoutes } from '#server/modules/auth/account.routes.ts';
 import { createAccountService } from '#server/modules/auth/account.service.ts';
-import { authRoutes } from '#server/modules/auth/auth.routes.ts';
+import { authRoutes, signedInResponder } from '#server/modules/auth/auth.routes.ts';
 import { createAuthService } from '#server/modules/auth/auth.service.ts';
 import { createMfaService } from '#server/modules/auth/mfa.service.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
+import { membersRoutes } from '#server/modules/members/members.routes.ts';
+import { createMembersService } from '#server/modules/members/members.service.ts';
+import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
+import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
 import { createTokenSigner } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
@@ -119,6 +125,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'operations', description: 'Health and metrics' },
         { name: 'auth', description: 'Sign-up, sign-in and tokens' },
         { name: 'me', description: 'The signed-in user' },
+        { name: 'workspace', description: 'Workspace settings' },
+        { name: 'members', description: 'Members, invitations and roles' },
+        { name: 'audit', description: 'Audit log and mail outbox' },
       ],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -148,15 +157,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = createRateLimitGuards(limiter, config.rateLimits);
   const guards = { authenticator: auth, afterAuth: limits.byActor };
   const publicHost = new URL(config.publicUrl).hostname;
+  // Browsers treat localhost as secure, so Secure cookies work there over plain http too.
+  const secureCookies =
+    config.publicUrl.startsWith('https:') || publicHost === 'localhost' || publicHost === '127.0.0.1';
   await authRoutes(app, {
     auth,
     mfa,
     guards,
     limitPublic: limits.byIp,
-    // Browsers treat localhost as secure, so Secure cookies work there over plain http too.
-    secureCookies: config.publicUrl.startsWith('https:') || publicHost === 'localhost' || publicHost === '127.0.0.1',
+    secureCookies,
   });
   await accountRoutes(app, { account, guards, limitPublic: limits.byIp });
+  const members = createMembersService({ db, mailer, auth, publicUrl: config.publicUrl, clock });
+  await membersRoutes(app, {
+    members,
+    guards,
+    limitPublic: limits.byIp,
+    sendSignedIn: signedInResponder(secureCookies),
+  });
+  await workspacesRoutes(app, { workspaces: createWorkspacesService({ db, clock }), members, guards });
+  await auditRoutes(app, { audit: createAuditService({ db }), guards });
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

@@ -44,6 +44,21 @@ const sessionSchema = z.object({
   current: z.boolean(),
 });
 
+/** Answers a sign-in: the refresh token goes in an httpOnly cookie for web clients and in the body for API clients. */
+export function signedInResponder(secureCookies: boolean) {
+  return (reply: FastifyReply, result: SignedIn, status = 200) => {
+    reply.setCookie(REFRESH_COOKIE, result.refreshToken, {
+      httpOnly: true,
+      secure: secureCookies,
+      sameSite: 'strict',
+      path: '/api/v1/auth',
+      maxAge: Math.floor(REFRESH_TOKEN_TTL_MS / 1000),
+    });
+    const { sessionId: _sessionId, ...data } = result;
+    return reply.status(status).send({ data });
+  };
+}
+
 export interface AuthRouteDeps {
   auth: AuthService;
   mfa: MfaService;
@@ -59,18 +74,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   const r = app.withTypeProvider<ZodTypeProvider>();
   const limited = { onRequest: deps.limitPublic };
 
-  function sendSignedIn(reply: FastifyReply, result: SignedIn, status = 200) {
-    // Web clients keep the refresh token in this cookie; API clients use the body.
-    reply.setCookie(REFRESH_COOKIE, result.refreshToken, {
-      httpOnly: true,
-      secure: deps.secureCookies,
-      sameSite: 'strict',
-      path: '/api/v1/auth',
-      maxAge: Math.floor(REFRESH_TOKEN_TTL_MS / 1000),
-    });
-    const { sessionId: _sessionId, ...data } = result;
-    return reply.status(status).send({ data });
-  }
+  const sendSignedIn = signedInResponder(deps.secureCookies);
 
   r.post(
     '/api/v1/auth/signup',

@@ -510,10 +510,23 @@ export function createAuthService(deps: {
     });
   }
 
+  /** Signs a user into a workspace they just joined (accepting an invitation proves the email). */
+  async function startSessionFor(userId: string, workspaceId: string, ctx: RequestContext): Promise<SignedIn> {
+    const [row] = await db.orm
+      .select({ user: users, name: workspaces.name })
+      .from(users)
+      .innerJoin(members, and(eq(members.userId, users.id), eq(members.workspaceId, workspaceId)))
+      .innerJoin(workspaces, eq(workspaces.id, workspaceId))
+      .where(eq(users.id, userId));
+    if (!row) throw new NotFound('Member');
+    return completeSignIn(row.user, { workspaceId, name: row.name }, ctx, null);
+  }
+
   return {
     signup,
     login,
     verifyMfa,
+    startSessionFor,
     refresh,
     authenticate,
     logout,

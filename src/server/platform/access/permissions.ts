@@ -1,5 +1,6 @@
 // Permissions are `module:resource:action` strings; `*` matches anything in its part. This file
 // answers "does this set of permissions allow X" and defines the system roles every workspace has.
+import { Forbidden } from '#server/platform/errors.ts';
 
 export type Permission = `${string}:${string}:${string}`;
 
@@ -129,3 +130,10 @@ export const SYSTEM_ROLES: SystemRole[] = [
     },
   ]),
 ];
+
+/** Throws Forbidden unless the actor holds `permission` (directly or through a wildcard). */
+export function assertPermission(actor: { permissions: readonly string[] }, permission: string): void {
+  if (!hasPermission(actor.permissions, permission)) {
+    throw new Forbidden(`You need the "${permission}" permission to do this. Ask a workspace admin.`);
+  }
+}

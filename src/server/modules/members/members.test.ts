@@ -1,0 +1,421 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '#test/support/app.ts';
+import { manualClock } from '#test/support/clock.ts';
+
+const PASSWORD = 'harbor-tangerine-compass-5';
+const clock = manualClock(new Date());
+let t: TestApp;
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+type Session = { accessToken: string; workspace: { id: string }; user: { id: string; email: string } };
+
+async function signup(email: string, workspaceName: string): Promise<Session> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email, password: PASSWORD, name: email.split('@')[0], workspaceName },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json().data;
+}
+
+async function inviteLink(owner: Session, email: string, roleKey: string, department?: string) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/invites',
+    headers: bearer(owner.accessToken),
+    payload: { email, roleKey, ...(department ? { department } : {}) },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  const mail = (await t.app.inject({ url: '/api/v1/admin/outbox', headers: bearer(owner.accessToken) }))
+    .json()
+    .data.find((m: { to: string; template: string }) => m.to === email.toLowerCase() && m.template === 'invitation');
+  const token = decodeURIComponent(/accept-invite\?token=(\S+)/.exec(mail.text)?.[1] as string);
+  return { invitation: res.json().data, token };
+}
+
+async function join(owner: Session, email: string, roleKey: string, department?: string): Promise<Session> {
+  const { token } = await inviteLink(owner, email, roleKey, department);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/invites/accept',
+    payload: { token, name: `Member ${email}`, password: PASSWORD },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().data;
+}
+
+const get = (s: Session, url: string) => t.app.inject({ url, headers: bearer(s.accessToken) });
+
+beforeAll(async () => {
+  t = await createTestApp({ clock });
+});
+afterAll(() => t.close());
+
+describe('invitations', () => {
+  it('invites by email with a role; accepting creates the member and signs them in', async () => {
+    const owner = await signup('owner1@example.com', 'Invite Co');
+    const { invitation, token } = await inviteLink(owner, 'New.Rep@example.com', 'sales_rep', 'sales');
+    expect(invitation).toMatchObject({ email: 'new.rep@example.com', role: { key: 'sales_rep' }, department: 'sales' });
+    expect((await get(owner, '/api/v1/invites')).json().data.map((i: { id: string }) => i.id)).toContain(invitation.id);
+
+    const missingName = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invites/accept',
+      payload: { token, password: PASSWORD },
+    });
+    expect(missingName.statusCode).toBe(400);
+    expect(missingName.json().error.details.fields.map((f: { field: string }) => f.field)).toEqual(['body.name']);
+
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invites/accept',
+      payload: { token, name: 'Rea Rep', password: PASSWORD },
+    });
+    expect(accepted.statusCode).toBe(200);
+    const rep = accepted.json().data;
+    const me = (await get(rep, '/api/v1/me')).json().data;
+    expect(me).toMatchObject({
+      email: 'new.rep@example.com',
+      role: 'sales_rep',
+      department: 'sales',
+      emailVerified: true,
+      workspace: { id: owner.workspace.id },
+    });
+    const list = (await get(owner, '/api/v1/members')).json().data;
+    expect(list.map((m: { email: string }) => m.email).sort()).toEqual(['new.rep@example.com', 'owner1@example.com']);
+    // Used once only; and no longer pending.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/invites/accept',
+          payload: { token, name: 'Again', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect((await get(owner, '/api/v1/invites')).json().data).toEqual([]);
+  });
+
+  it('expires after 7 days and can be withdrawn', async () => {
+    const owner = await signup('owner2@example.com', 'Expiry Co');
+    const late = await inviteLink(owner, 'late@example.com', 'member');
+    clock.advance(7 * 24 * 3600_000 + 1000);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/invites/accept',
+          payload: { token: late.token, name: 'L', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(400);
+    // A week on, the owner's access token has long expired: sign in again.
+    const again: Session = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'owner2@example.com', password: PASSWORD },
+      })
+    ).json().data;
+    const withdrawn = await inviteLink(again, 'nope@example.com', 'member');
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/invites/${withdrawn.invitation.id}`,
+          headers: bearer(again.accessToken),
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/invites/accept',
+          payload: { token: withdrawn.token, name: 'N', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(400);
+  });
+
+  it('asks an existing account for its own password', async () => {
+    const ownerA = await signup('owner3@example.com', 'First Co');
+    const elsewhere = await signup('already@example.com', 'Their Own Co');
+    const { token } = await inviteLink(ownerA, 'already@example.com', 'viewer');
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/invites/accept',
+          payload: { token, password: 'guessing-the-password' },
+        })
+      ).statusCode,
+    ).toBe(401);
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invites/accept',
+      payload: { token, password: PASSWORD },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().data.workspace.id).toBe(ownerA.workspace.id);
+    expect(ok.json().data.user.id).toBe(elsewhere.user.id);
+  });
+
+  it('refuses to invite an existing member, and lets only admins invite', async () => {
+    const owner = await signup('owner4@example.com', 'Gate Co');
+    const member = await join(owner, 'plain@example.com', 'member');
+    const dup = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invites',
+      headers: bearer(owner.accessToken),
+      payload: { email: 'PLAIN@example.com', roleKey: 'member' },
+    });
+    expect(dup.statusCode).toBe(409);
+    const denied = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invites',
+      headers: bearer(member.accessToken),
+      payload: { email: 'x@example.com', roleKey: 'member' },
+    });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.message).toContain('admin:users:create');
+  });
+});
+
+describe('roles and deactivation', () => {
+  it('changes a role with an audit entry; it applies on the next request; admins cannot make owners', async () => {
+    const owner = await signup('owner5@example.com', 'Roles Co');
+    const admin = await join(owner, 'admin5@example.com', 'admin');
+    const rep = await join(owner, 'rep5@example.com', 'sales_rep', 'sales');
+    const repMember = (await get(owner, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'rep5@example.com');
+
+    const escalate = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/members/${repMember.id}`,
+      headers: bearer(admin.accessToken),
+      payload: { roleKey: 'owner' },
+    });
+    expect(escalate.statusCode).toBe(403);
+    const byRep = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/members/${repMember.id}`,
+      headers: bearer(rep.accessToken),
+      payload: { roleKey: 'admin' },
+    });
+    expect(byRep.statusCode).toBe(403);
+
+    const promote = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/members/${repMember.id}`,
+      headers: bearer(admin.accessToken),
+      payload: { roleKey: 'sales_manager' },
+    });
+    expect(promote.statusCode).toBe(204);
+    expect((await get(rep, '/api/v1/me')).json().data.role).toBe('sales_manager');
+    const audit = (await get(owner, '/api/v1/audit?action=member.role_changed')).json().data;
+    expect(audit[0]).toMatchObject({
+      entityId: repMember.id,
+      changes: { role: { old: 'sales_rep', new: 'sales_manager' } },
+      actor: { email: 'admin5@example.com' },
+    });
+  });
+
+  it('deactivating keeps the member listed, ends their sessions and stops their sign-in', async () => {
+    const owner = await signup('owner6@example.com', 'Leavers Co');
+    const leaver = await join(owner, 'leaver@example.com', 'member');
+    const row = (await get(owner, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'leaver@example.com');
+    const ownerRow = (await get(owner, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'owner6@example.com');
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/members/${ownerRow.id}`,
+          headers: bearer(owner.accessToken),
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/v1/members/${row.id}`, headers: bearer(owner.accessToken) }))
+        .statusCode,
+    ).toBe(204);
+    expect((await get(leaver, '/api/v1/me')).statusCode).toBe(401);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: 'leaver@example.com', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(401);
+    const after = (await get(owner, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'leaver@example.com');
+    expect(after.status).toBe('deactivated');
+  });
+
+  it('transfers ownership: the new owner has everything, the old one becomes admin', async () => {
+    const owner = await signup('owner7@example.com', 'Handover Co');
+    const next = await join(owner, 'next7@example.com', 'admin');
+    const nextRow = (await get(owner, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'next7@example.com');
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/workspace/transfer-ownership',
+          headers: bearer(next.accessToken),
+          payload: { memberId: nextRow.id },
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/workspace/transfer-ownership',
+          headers: bearer(owner.accessToken),
+          payload: { memberId: nextRow.id },
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect((await get(next, '/api/v1/me')).json().data.role).toBe('owner');
+    expect((await get(owner, '/api/v1/me')).json().data.role).toBe('admin');
+  });
+});
+
+describe('workspace settings and audit log', () => {
+  it('lets admins rename the workspace and require MFA, audited with old and new values', async () => {
+    const owner = await signup('owner8@example.com', 'Old Name');
+    const viewer = await join(owner, 'viewer8@example.com', 'viewer');
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/workspace',
+          headers: bearer(viewer.accessToken),
+          payload: { name: 'Hijack' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/workspace',
+      headers: bearer(owner.accessToken),
+      payload: { name: 'New Name', requireMfa: true },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toMatchObject({ name: 'New Name', requireMfa: true });
+    // From now on the owner, who has no second factor yet, may only set one up.
+    expect((await get(owner, '/api/v1/audit')).statusCode).toBe(403);
+    const [entry] = await t.db.query<{ changes: unknown }>(
+      `select changes from audit_log where workspace_id = $1 and action = 'workspace.updated'`,
+      [owner.workspace.id],
+    );
+    expect(entry?.changes).toEqual({
+      name: { old: 'Old Name', new: 'New Name' },
+      requireMfa: { old: false, new: true },
+    });
+  });
+
+  it('pages the audit log by cursor without repeating or skipping, and filters', async () => {
+    const owner = await signup('owner9@example.com', 'Audit Co');
+    for (let i = 0; i < 7; i++) {
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/workspace',
+        headers: bearer(owner.accessToken),
+        payload: { name: `Name ${i}` },
+      });
+    }
+    const all = (await get(owner, '/api/v1/audit?limit=200')).json().data.map((e: { id: string }) => e.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { json(): { data: Array<{ id: string }>; page: { nextCursor: string | null } } } = await get(
+        owner,
+        `/api/v1/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      const body = page.json();
+      seen.push(...body.data.map((e) => e.id));
+      cursor = body.page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all);
+    expect(new Set(seen).size).toBe(seen.length);
+    const updates = (await get(owner, '/api/v1/audit?action=workspace.updated')).json().data;
+    expect(updates).toHaveLength(7);
+    expect((await get(owner, '/api/v1/audit?cursor=garbage')).statusCode).toBe(400);
+  });
+
+  it('is for admins only', async () => {
+    const owner = await signup('owner10@example.com', 'Private Co');
+    const member = await join(owner, 'member10@example.com', 'member');
+    expect((await get(member, '/api/v1/audit')).statusCode).toBe(403);
+  });
+});
+
+describe('tenant isolation through every route', () => {
+  it("never shows, changes or counts another workspace's data, and answers its ids like missing ones", async () => {
+    const a = await signup('iso-a@example.com', 'Iso A');
+    const b = await signup('iso-b@example.com', 'Iso B');
+    await join(b, 'iso-b-member@example.com', 'member');
+    const bPending = await inviteLink(b, 'iso-b-pending@example.com', 'viewer');
+    const bMember = (await get(b, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'iso-b-member@example.com');
+    const bSession = (await get(b, '/api/v1/me/sessions')).json().data[0];
+
+    // One of B's ids for every kind of id a protected route takes; a new kind must be added here.
+    const idsOfB: Record<string, string> = {
+      '/api/v1/me/sessions/:id': bSession.id,
+      '/api/v1/members/:id': bMember.id,
+      '/api/v1/invites/:id': bPending.invitation.id,
+    };
+    const withIds = t.app.routeTable.filter((r) => r.auth && r.url.includes(':'));
+    for (const route of withIds) {
+      const bId = idsOfB[route.url];
+      expect(bId, `no id of workspace B for ${route.method} ${route.url}`).toBeDefined();
+      const payload = route.method === 'PATCH' ? { department: 'stolen' } : undefined;
+      const guess = await t.app.inject({
+        method: route.method as 'GET',
+        url: route.url.replace(':id', bId as string),
+        headers: bearer(a.accessToken),
+        ...(payload ? { payload } : {}),
+      });
+      const missing = await t.app.inject({
+        method: route.method as 'GET',
+        url: route.url.replace(':id', '01936b7e-0000-7000-8000-0000000000ff'),
+        headers: bearer(a.accessToken),
+        ...(payload ? { payload } : {}),
+      });
+      expect({ route: `${route.method} ${route.url}`, status: guess.statusCode }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 404,
+      });
+      expect(guess.json().error).toEqual(missing.json().error);
+    }
+    // Nothing of B changed.
+    const bAfter = (await get(b, '/api/v1/members'))
+      .json()
+      .data.find((m: { email: string }) => m.email === 'iso-b-member@example.com');
+    expect(bAfter).toMatchObject({ status: 'active', department: null });
+    expect((await get(b, '/api/v1/invites')).json().data).toHaveLength(1);
+    expect((await get(b, '/api/v1/me')).statusCode).toBe(200);
+
+    // Every list A can read mentions nothing of B.
+    const bMarkers = [b.workspace.id, b.user.id, 'iso-b', bMember.id, bPending.invitation.id, bSession.id];
+    for (const route of t.app.routeTable.filter((r) => r.auth && r.method === 'GET' && !r.url.includes(':'))) {
+      const res = await get(a, route.url);
+      expect(res.statusCode, route.url).toBe(200);
+      for (const marker of bMarkers) expect(res.body, `${route.url} leaks ${marker}`).not.toContain(marker);
+    }
+  });
+});
