@@ -84,6 +84,22 @@ export async function accountRoutes(
         return reply.status(202).send(null);
       },
     );
+    p.patch(
+      '/api/v1/me',
+      {
+        config: { allowBeforeMfaSetup: true },
+        schema: {
+          tags: ['me'],
+          summary: 'Change your profile (name)',
+          body: z.object({ name: z.string().trim().min(1, { message: 'is required' }).max(200) }),
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await account.updateProfile(actorOf(request), request.body);
+        return reply.status(204).send(null);
+      },
+    );
     p.post(
       '/api/v1/me/password',
       {
