@@ -165,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mfa,
     guards,
     limitPublic: limits.byIp,
+    limitRefresh: limits.refreshByIp,
     secureCookies,
   });
   await accountRoutes(app, { account, guards, limitPublic: limits.byIp });

@@ -1,22 +1,108 @@
-// The web app's HTTP client: same-origin fetch that turns the server's error envelope into an Error.
+// The web app's HTTP client. The access token lives in memory only; the refresh token is an
+// httpOnly cookie the browser sends to /api/v1/auth. A 401 triggers one refresh and a retry.
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly fields: Array<{ field: string; message: string }> = [],
     readonly requestId?: string,
   ) {
     super(message);
   }
+
+  /** Field errors keyed by the body field name (`body.email` → `email`), for forms. */
+  fieldErrors(): Record<string, string> {
+    return Object.fromEntries(this.fields.map((f) => [f.field.replace(/^(body|querystring|params)\./, ''), f.message]));
+  }
 }
 
-export async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init?.headers } });
-  const body = (await res.json().catch(() => null)) as T & {
-    error?: { code: string; message: string };
+export interface SignedIn {
+  user: { id: string; email: string; name: string; emailVerified: boolean };
+  workspace: { id: string; name: string };
+  accessToken: string;
+  accessTokenExpiresIn: number;
+}
+
+let accessToken: string | null = null;
+let refreshing: Promise<boolean> | null = null;
+const listeners = new Set<(signedIn: boolean) => void>();
+
+export function setAccessToken(token: string | null): void {
+  accessToken = token;
+  for (const l of listeners) l(token !== null);
+}
+
+export function onAuthChange(listener: (signedIn: boolean) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+async function parse(res: Response): Promise<unknown> {
+  if (res.status === 204) return null;
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+function toError(res: Response, body: unknown): ApiError {
+  const b = body as {
+    error?: { code: string; message: string; details?: { fields?: Array<{ field: string; message: string }> } };
     requestId?: string;
-  };
-  if (!res.ok && body?.error) throw new ApiError(res.status, body.error.code, body.error.message, body.requestId);
-  return { status: res.status, body };
+  } | null;
+  if (b?.error)
+    return new ApiError(res.status, b.error.code, b.error.message, b.error.details?.fields ?? [], b.requestId);
+  return new ApiError(res.status, 'UNKNOWN', `The server answered ${res.status}`);
+}
+
+/** Exchanges the refresh cookie for a new access token; shared by concurrent callers. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      if (res.ok) {
+        const body = (await res.json()) as { data: SignedIn };
+        setAccessToken(body.data.accessToken);
+        return true;
+      }
+      // Another tab refreshed at the same moment and now holds the new cookie: try again shortly.
+      if (res.status === 409) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      break;
+    }
+    setAccessToken(null);
+    return false;
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+export async function api<T = unknown>(
+  path: string,
+  options: { method?: string; body?: unknown; auth?: boolean } = {},
+): Promise<T> {
+  const send = () =>
+    fetch(path, {
+      method: options.method ?? 'GET',
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.auth !== false && accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+  let res = await send();
+  if (res.status === 401 && options.auth !== false && (await refreshSession())) res = await send();
+  const body = await parse(res);
+  if (!res.ok) throw toError(res, body);
+  return body as T;
+}
+
+export async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  return { status: res.status, body: (await parse(res)) as T };
 }

@@ -209,9 +209,15 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
 
   async function updateProfile(actor: Actor, input: { name: string }): Promise<void> {
     await asSystem(db, actor.workspaceId, async (tx) => {
-      const [before] = await tx.select({ name: users.name }).from(users).where(eq(users.id, actor.userId as string));
+      const [before] = await tx
+        .select({ name: users.name })
+        .from(users)
+        .where(eq(users.id, actor.userId as string));
       if (!before || before.name === input.name) return;
-      await tx.update(users).set({ name: input.name, updatedAt: clock() }).where(eq(users.id, actor.userId as string));
+      await tx
+        .update(users)
+        .set({ name: input.name, updatedAt: clock() })
+        .where(eq(users.id, actor.userId as string));
       await recordAudit(tx, actor, {
         action: 'user.updated',
         entityType: 'user',
@@ -221,7 +227,15 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
     });
   }
 
-  return { sendVerification, verifyEmail, resendVerification, forgotPassword, resetPassword, changePassword, updateProfile };
+  return {
+    sendVerification,
+    verifyEmail,
+    resendVerification,
+    forgotPassword,
+    resetPassword,
+    changePassword,
+    updateProfile,
+  };
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;

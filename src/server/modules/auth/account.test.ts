@@ -154,12 +154,27 @@ describe('changing the password', () => {
 describe('profile', () => {
   it('renames the user, audited, and refuses an empty name', async () => {
     const s = await signup('renamer@example.com');
-    const bad = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: bearer(s.accessToken), payload: { name: '  ' } });
+    const bad = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      headers: bearer(s.accessToken),
+      payload: { name: '  ' },
+    });
     expect(bad.statusCode).toBe(400);
-    const ok = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: bearer(s.accessToken), payload: { name: 'Noor Haddad' } });
+    const ok = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      headers: bearer(s.accessToken),
+      payload: { name: 'Noor Haddad' },
+    });
     expect(ok.statusCode).toBe(204);
-    expect((await t.app.inject({ url: '/api/v1/me', headers: bearer(s.accessToken) })).json().data.name).toBe('Noor Haddad');
-    const [entry] = await t.db.query<{ changes: unknown }>(`select changes from audit_log where workspace_id = $1 and action = 'user.updated'`, [s.workspace.id]);
+    expect((await t.app.inject({ url: '/api/v1/me', headers: bearer(s.accessToken) })).json().data.name).toBe(
+      'Noor Haddad',
+    );
+    const [entry] = await t.db.query<{ changes: unknown }>(
+      `select changes from audit_log where workspace_id = $1 and action = 'user.updated'`,
+      [s.workspace.id],
+    );
     expect(entry?.changes).toEqual({ name: { old: 'Noor', new: 'Noor Haddad' } });
   });
 });

@@ -66,6 +66,8 @@ export interface AuthRouteDeps {
   guards: Guards;
   /** onRequest hook limiting the public sign-in endpoints (per IP). */
   limitPublic: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** onRequest hook limiting token refresh (per IP, roomier). */
+  limitRefresh: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
@@ -136,7 +138,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   r.post(
     '/api/v1/auth/refresh',
     {
-      ...limited,
+      onRequest: deps.limitRefresh,
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token (body or cookie) for a new token pair',

@@ -23,6 +23,13 @@ export function createRateLimitGuards(
     async byIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       apply(reply, await limiter.hit(`auth:ip:${request.ip}`, limits.authPerIp, MINUTE));
     },
+    /**
+     * onRequest hook for token refresh: it needs a 256-bit token, so it is no guessing target, and
+     * every page load of the web app calls it; a roomier per-IP budget only stops floods.
+     */
+    async refreshByIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      apply(reply, await limiter.hit(`refresh:ip:${request.ip}`, limits.authPerIp * 10, MINUTE));
+    },
     /** After authentication: the user's and the workspace's budgets; the headers show the tighter one. */
     async byActor(_request: FastifyRequest, reply: FastifyReply, actor: SessionActor): Promise<void> {
       const [user, workspace] = await Promise.all([

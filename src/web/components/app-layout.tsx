@@ -1,0 +1,122 @@
+// The signed-in frame every page lives in: sidebar navigation, workspace top left, account menu top right.
+import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Text, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { useAuth } from '../auth.tsx';
+
+interface Section {
+  label: string;
+  to: string;
+  permission?: string;
+}
+
+// SPEC §11 sections, listed as they come to exist.
+const SECTIONS: Section[] = [{ label: 'Home', to: '/' }];
+export const SETTINGS: Section[] = [
+  { label: 'Profile', to: '/settings/profile' },
+  { label: 'Security', to: '/settings/security' },
+  { label: 'Workspace', to: '/settings/workspace', permission: 'admin:workspace:update' },
+  { label: 'Members', to: '/settings/members', permission: 'admin:users:read' },
+  { label: 'Roles', to: '/settings/roles', permission: 'admin:users:read' },
+  { label: 'Audit log', to: '/settings/audit', permission: 'admin:audit:read' },
+  { label: 'Mail outbox', to: '/settings/outbox', permission: 'admin:users:read' },
+];
+
+const initials = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((p) => p[0]?.toUpperCase())
+    .join('');
+
+export function AppLayout() {
+  const auth = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [opened, { toggle, close }] = useDisclosure();
+  const me = auth.me;
+  const visible = (s: Section) => !s.permission || auth.can(s.permission);
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="lg"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <img src="/favicon.svg" alt="" width={28} height={28} />
+            <Text fw={700} truncate data-testid="workspace-name">
+              {me?.workspace.name}
+            </Text>
+          </Group>
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <UnstyledButton aria-label="Account menu">
+                <Group gap="xs" wrap="nowrap">
+                  <Avatar radius="xl" size="sm" color="blue">
+                    {initials(me?.name ?? '?')}
+                  </Avatar>
+                  <Text size="sm" visibleFrom="sm">
+                    {me?.name}
+                  </Text>
+                </Group>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{me?.email}</Menu.Label>
+              <Menu.Item component={Link} to="/settings/profile">
+                Profile
+              </Menu.Item>
+              <Menu.Item component={Link} to="/settings/security">
+                Security
+              </Menu.Item>
+              <Menu.Divider />
+              <Menu.Item
+                color="red"
+                onClick={async () => {
+                  await auth.signOut();
+                  navigate('/login', { replace: true });
+                }}
+              >
+                Sign out
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
+        <ScrollArea>
+          {SECTIONS.filter(visible).map((s) => (
+            <NavLink
+              key={s.to}
+              component={Link}
+              to={s.to}
+              label={s.label}
+              active={location.pathname === s.to}
+              onClick={close}
+            />
+          ))}
+          <NavLink label="Settings" defaultOpened={location.pathname.startsWith('/settings')} childrenOffset="md">
+            {SETTINGS.filter(visible).map((s) => (
+              <NavLink
+                key={s.to}
+                component={Link}
+                to={s.to}
+                label={s.label}
+                active={location.pathname === s.to}
+                onClick={close}
+              />
+            ))}
+          </NavLink>
+        </ScrollArea>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

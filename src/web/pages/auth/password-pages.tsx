@@ -1,0 +1,136 @@
+// Forgotten password: ask for a link; then choose a new password with it.
+import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api } from '../../api.ts';
+import { AuthLayout } from '../../components/auth-layout.tsx';
+import { applyApiError, FormError } from '../../components/form-error.tsx';
+
+export function ForgotPasswordPage() {
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useForm({
+    mode: 'uncontrolled',
+    initialValues: { email: '' },
+    validate: { email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter your email address') },
+  });
+  if (sent) {
+    return (
+      <AuthLayout title="Check your email">
+        <Text>
+          If an account uses that address, a link to choose a new password is on its way. It works for one hour.
+        </Text>
+        <Anchor component={Link} to="/login">
+          Back to sign in
+        </Anchor>
+      </AuthLayout>
+    );
+  }
+  return (
+    <AuthLayout title="Forgot your password?" subtitle="We will email you a link to choose a new one.">
+      <form
+        onSubmit={form.onSubmit(async (values) => {
+          setBusy(true);
+          setError(null);
+          try {
+            await api('/api/v1/auth/password/forgot', { method: 'POST', auth: false, body: values });
+            setSent(true);
+          } catch (err) {
+            setError(applyApiError(err, form.setErrors));
+          } finally {
+            setBusy(false);
+          }
+        })}
+      >
+        <Stack>
+          <FormError error={error} />
+          <TextInput
+            label="Email"
+            type="email"
+            autoComplete="email"
+            autoFocus
+            key={form.key('email')}
+            {...form.getInputProps('email')}
+          />
+          <Button type="submit" loading={busy} fullWidth>
+            Send the link
+          </Button>
+          <Anchor component={Link} to="/login" size="sm" ta="center">
+            Back to sign in
+          </Anchor>
+        </Stack>
+      </form>
+    </AuthLayout>
+  );
+}
+
+export function ResetPasswordPage() {
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useForm({
+    mode: 'uncontrolled',
+    initialValues: { password: '', confirm: '' },
+    validate: {
+      password: (v) => (v.length >= 12 ? null : 'Use at least 12 characters'),
+      confirm: (v, values) => (v === values.password ? null : 'The passwords do not match'),
+    },
+  });
+  if (done) {
+    return (
+      <AuthLayout title="Password changed">
+        <Text>Your new password is set, and every session was signed out.</Text>
+        <Button component={Link} to="/login">
+          Sign in
+        </Button>
+      </AuthLayout>
+    );
+  }
+  return (
+    <AuthLayout title="Choose a new password">
+      {!token && <Alert color="red">This page needs the link from the reset email.</Alert>}
+      <form
+        onSubmit={form.onSubmit(async ({ password }) => {
+          setBusy(true);
+          setError(null);
+          try {
+            await api('/api/v1/auth/password/reset', { method: 'POST', auth: false, body: { token, password } });
+            setDone(true);
+          } catch (err) {
+            const rest = applyApiError(err, (errors) => {
+              if (errors.token) setError(new Error(errors.token));
+              form.setErrors(errors);
+            });
+            if (rest) setError(rest);
+          } finally {
+            setBusy(false);
+          }
+        })}
+      >
+        <Stack>
+          <FormError error={error} />
+          <PasswordInput
+            label="New password"
+            autoComplete="new-password"
+            autoFocus
+            key={form.key('password')}
+            {...form.getInputProps('password')}
+          />
+          <PasswordInput
+            label="Repeat it"
+            autoComplete="new-password"
+            key={form.key('confirm')}
+            {...form.getInputProps('confirm')}
+          />
+          <Button type="submit" loading={busy} disabled={!token} fullWidth>
+            Set password
+          </Button>
+        </Stack>
+      </form>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,103 @@
+import { expect, type Page, test } from '@playwright/test';
+import { generate } from 'otplib';
+
+const PASSWORD = 'maple-horizon-ledger-2026';
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+async function signUp(page: Page, email: string, name: string, workspace: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Work email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Workspace name').fill(workspace);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page.getByRole('heading', { name: `Welcome, ${name.split(' ')[0]}` })).toBeVisible();
+}
+
+async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+}
+
+/** A code for the next 30-second step once the current one is spent (codes are accepted once). */
+async function freshCode(secret: string, after: number): Promise<string> {
+  for (;;) {
+    const now = Math.floor(Date.now() / 1000);
+    if (Math.floor(now / 30) > after) return generate({ secret, epoch: now });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+test('sign up, turn on two-factor authentication, sign out, sign in with a TOTP code', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const email = `ada-${unique()}@example.com`;
+  await signUp(page, email, 'Ada Lovelace', 'Analytical Engines');
+  await expect(page.getByTestId('workspace-name')).toHaveText('Analytical Engines');
+  await page.screenshot({ path: testInfo.outputPath('01-home.png'), fullPage: true });
+
+  await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
+  await expect(page.getByRole('heading', { name: 'Security', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+  await expect(page.getByAltText('QR code for your authenticator app')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('02-mfa-setup.png'), fullPage: true });
+  const secret = (await page.getByTestId('mfa-secret').textContent())?.trim() as string;
+  const enrolStep = Math.floor(Date.now() / 1000 / 30);
+  await page.getByLabel('Code from the app').fill(await generate({ secret }));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await expect(page.getByTestId('backup-codes').locator('code')).toHaveCount(10);
+  await page.screenshot({ path: testInfo.outputPath('03-backup-codes.png'), fullPage: true });
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+  await expect(page.getByTestId('mfa-status')).toHaveText('On');
+
+  await signOut(page);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Two-factor authentication' })).toBeVisible();
+  await page.getByLabel('Authentication code').fill('000000');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('alert')).toContainText('not right');
+  await page.getByLabel('Authentication code').fill(await freshCode(secret, enrolStep));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('heading', { name: 'Welcome, Ada' })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('04-signed-in-with-totp.png'), fullPage: true });
+});
+
+test('an owner invites a member, who accepts and joins with the invited role', async ({ page, browser }, testInfo) => {
+  const ownerEmail = `grace-${unique()}@example.com`;
+  const inviteeEmail = `alan-${unique()}@example.com`;
+  await signUp(page, ownerEmail, 'Grace Hopper', 'Compilers Inc');
+  await page.goto('/settings/members');
+  await page.getByLabel('Email', { exact: true }).fill(inviteeEmail);
+  await page.getByRole('combobox', { name: 'Role' }).click();
+  await page.getByRole('option', { name: 'Sales rep' }).click();
+  await page.getByRole('combobox', { name: 'Department' }).click();
+  await page.getByRole('option', { name: 'sales' }).click();
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByTestId(`invite-${inviteeEmail}`)).toContainText('Sales rep');
+  await page.screenshot({ path: testInfo.outputPath('01-members-invited.png'), fullPage: true });
+
+  // Without SMTP the invitation waits in the outbox, where an admin can read the link.
+  await page.goto('/settings/outbox');
+  await page.getByText(`to ${inviteeEmail}`).click();
+  const body = (await page.getByTestId('mail-body').first().textContent()) as string;
+  const link = /https?:\/\/\S+\/accept-invite\?token=\S+/.exec(body)?.[0] as string;
+  expect(link).toBeTruthy();
+
+  const invitee = await browser.newContext();
+  const p2 = await invitee.newPage();
+  await p2.goto(new URL(link).pathname + new URL(link).search);
+  await p2.getByLabel('Your name').fill('Alan Turing');
+  await p2.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await p2.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(p2.getByRole('heading', { name: 'Welcome, Alan' })).toBeVisible();
+  await expect(p2.getByText('Compilers Inc ·')).toBeVisible();
+  await expect(p2.getByText('sales_rep')).toBeVisible();
+  await p2.screenshot({ path: testInfo.outputPath('02-invitee-home.png'), fullPage: true });
+  await invitee.close();
+
+  await page.goto('/settings/members');
+  await expect(page.getByTestId(`member-${inviteeEmail}`)).toContainText('active');
+  await page.screenshot({ path: testInfo.outputPath('03-members.png'), fullPage: true });
+});
