@@ -26,7 +26,17 @@ const rssMb = (pid) => {
 function spawnNode(args, env) {
   return spawn(process.execPath, args, {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    // Rate limits would cap a load test at a few hundred requests a minute; they stay in the
+    // measured path (every request still counts against them), with budgets too large to trip.
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000000',
+      RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000000',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -98,11 +108,11 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function load(url) {
+async function load(url, headers = {}) {
   // Warm up (JIT, connection pools), then measure.
-  await autocannon({ url, connections: CONNECTIONS, duration: 2 });
+  await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 });
   const latencies = [];
-  const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+  const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
   instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await instance;
   latencies.sort((a, b) => a - b);
@@ -144,6 +154,28 @@ async function throughputSection(label, env) {
     const bare = await load(`http://127.0.0.1:${floorPort}${route}`);
     results.push({ route, albedo, bare });
   }
+  // An authenticated read: token check, session + role lookup, rate limits, one transaction.
+  const base = `http://127.0.0.1:${port}`;
+  const password = 'bench-harbour-lantern-7';
+  const signup = await fetch(`${base}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password, name: 'Bench', workspaceName: 'Bench' }),
+  });
+  const { data: signedUp } = await signup.json();
+  const me = await load(`${base}/api/v1/me`, { authorization: `Bearer ${signedUp.accessToken}` });
+  const logins = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: signedUp.user.email, password }),
+    });
+    await res.arrayBuffer();
+    logins.push(performance.now() - t0);
+  }
+  logins.sort((a, b) => a - b);
   const loadedRss = rssMb(app.pid);
   await stop(app);
   await stop(floor);
@@ -165,6 +197,13 @@ async function throughputSection(label, env) {
       );
     }
   }
+  const floorHealth = results[0].bare.rps;
+  console.log(
+    `| /api/v1/me (authenticated) | Albedo (Fastify) | ${Math.round(me.rps)} | ${me.p50.toFixed(2)} | ${me.p95.toFixed(2)} | ${me.p99.toFixed(2)} | ${me.errors} | ${Math.round((me.rps / floorHealth) * 100)}% of the /health floor |`,
+  );
+  console.log(
+    `\nSign-in (argon2id m=19 MiB, t=2, p=1), 20 sequential logins: p50 ${percentile(logins, 50).toFixed(1)} ms, p95 ${percentile(logins, 95).toFixed(1)} ms`,
+  );
 }
 
 console.log(`Albedo benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores`);

@@ -152,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const account = createAccountService({ db, mailer, publicUrl: config.publicUrl, clock });
   const auth = createAuthService({ db, tokens, mfa, account, clock });
   const limiter =
-    deps.rateLimiter ?? (config.redisUrl ? createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
+    deps.rateLimiter ?? (config.redisUrl ? await createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
   if (!deps.rateLimiter) app.addHook('onClose', () => limiter.close());
   const limits = createRateLimitGuards(limiter, config.rateLimits);
   const guards = { authenticator: auth, afterAuth: limits.byActor };

@@ -1,6 +1,5 @@
 // Fixed-window rate limits: in process by default, in Redis when REDIS_URL is set so that every
 // instance counts against the same window.
-import { Redis } from 'ioredis';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -43,7 +42,9 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return { count, ttl }`;
 
-export function createRedisRateLimiter(url: string, prefix = 'albedo:rl:'): RateLimiter {
+export async function createRedisRateLimiter(url: string, prefix = 'albedo:rl:'): Promise<RateLimiter> {
+  // ioredis is loaded only in deployments that use Redis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
   return {
     async hit(key, limit, windowMs) {

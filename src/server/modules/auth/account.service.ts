@@ -135,7 +135,7 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
       .from(userTokens)
       .innerJoin(users, eq(users.id, userTokens.userId))
       .where(and(eq(userTokens.tokenHash, hashToken(input.token)), eq(userTokens.purpose, 'password_reset')));
-    const problem = pending ? passwordProblem(input.password, { email: pending.user.email }) : null;
+    const problem = pending ? await passwordProblem(input.password, { email: pending.user.email }) : null;
     if (problem) throw new ValidationError([{ field: 'body.password', message: `Password ${problem}` }]);
     const passwordHash = await hashPassword(input.password);
     const workspaceId = pending ? await homeWorkspace(pending.user.id) : null;
@@ -187,7 +187,7 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
     if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
       throw new ValidationError([{ field: 'body.currentPassword', message: 'Current password is not right' }]);
     }
-    const problem = passwordProblem(input.newPassword, { email: user.email });
+    const problem = await passwordProblem(input.newPassword, { email: user.email });
     if (problem) throw new ValidationError([{ field: 'body.newPassword', message: `Password ${problem}` }]);
     const passwordHash = await hashPassword(input.newPassword);
     await asSystem(db, actor.workspaceId, async (tx) => {

@@ -179,7 +179,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
           response: { 200: meSchema },
         },
       },
-      async (request) => ({ data: await auth.me(actorOf(request)) }),
+      async (request) => ({ data: auth.me(actorOf(request)) }),
     );
     p.post(
       '/api/v1/me/mfa/setup',

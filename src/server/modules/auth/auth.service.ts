@@ -56,7 +56,12 @@ export interface SessionInfo {
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /** The actor of a signed-in request. `mfaSetupRequired`: the workspace requires a second factor this user lacks. */
-export type SessionActor = Actor & { sessionId: string; mfaSetupRequired: boolean };
+export type SessionActor = Actor & {
+  sessionId: string;
+  mfaSetupRequired: boolean;
+  /** Who is signed in, resolved with the session in the same query, so GET /me needs no other. */
+  profile: { name: string; email: string; emailVerified: boolean; workspaceName: string; mfaEnabled: boolean };
+};
 
 export interface MfaChallenge {
   mfaRequired: true;
@@ -115,7 +120,7 @@ export function createAuthService(deps: {
     ctx: RequestContext,
   ): Promise<SignedIn> {
     const email = normalizeEmail(input.email);
-    const problem = passwordProblem(input.password, { email, name: input.name });
+    const problem = await passwordProblem(input.password, { email, name: input.name });
     if (problem) throw new ValidationError([{ field: 'body.password', message: `Password ${problem}` }]);
     const passwordHash = await hashPassword(input.password);
     const workspaceId = crypto.randomUUID();
@@ -406,15 +411,21 @@ export function createAuthService(deps: {
       role: string;
       permissions: string[];
       department: string | null;
-      mfa_setup_required: boolean;
+      mfa_enabled: boolean;
+      require_mfa: boolean;
+      name: string;
+      email: string;
+      email_verified: boolean;
+      workspace_name: string;
     }>(
-      `select r.key as role, r.permissions, m.department,
-              (w.require_mfa and not exists (select 1 from user_mfa um where um.user_id = s.user_id and um.enabled_at is not null))
-                as mfa_setup_required
+      `select r.key as role, r.permissions, m.department, w.require_mfa, w.name as workspace_name,
+              u.name, u.email, u.email_verified_at is not null as email_verified,
+              exists (select 1 from user_mfa um where um.user_id = s.user_id and um.enabled_at is not null) as mfa_enabled
          from sessions s
          join members m on m.workspace_id = s.workspace_id and m.user_id = s.user_id and m.status = 'active'
          join roles r on r.id = m.role_id
          join workspaces w on w.id = s.workspace_id
+         join users u on u.id = s.user_id
         where s.id = $1 and s.user_id = $2 and s.workspace_id = $3 and s.revoked_at is null and s.expires_at > $4`,
       [claims.sessionId, claims.userId, claims.workspaceId, now],
     );
@@ -426,7 +437,14 @@ export function createAuthService(deps: {
       role: row.role,
       permissions: row.permissions,
       department: row.department,
-      mfaSetupRequired: row.mfa_setup_required,
+      mfaSetupRequired: row.require_mfa && !row.mfa_enabled,
+      profile: {
+        name: row.name,
+        email: row.email,
+        emailVerified: row.email_verified,
+        workspaceName: row.workspace_name,
+        mfaEnabled: row.mfa_enabled,
+      },
       ...ctx,
     };
   }
@@ -485,29 +503,19 @@ export function createAuthService(deps: {
     }));
   }
 
-  async function me(actor: Actor) {
-    // Read before the transaction: on PGlite a query outside an open transaction waits for it forever.
-    const mfaEnabled = (await mfa.status(actor.userId as string)).enabled;
-    return withWorkspace(db, actor, async (tx) => {
-      const [row] = await tx
-        .select({ user: users, workspace: workspaces, member: members })
-        .from(users)
-        .innerJoin(members, and(eq(members.userId, users.id), eq(members.workspaceId, actor.workspaceId)))
-        .innerJoin(workspaces, eq(workspaces.id, members.workspaceId))
-        .where(eq(users.id, actor.userId as string));
-      if (!row) throw new NotFound('User');
-      return {
-        id: row.user.id,
-        email: row.user.email,
-        name: row.user.name,
-        emailVerified: row.user.emailVerifiedAt !== null,
-        workspace: { id: row.workspace.id, name: row.workspace.name },
-        role: actor.role,
-        department: row.member.department,
-        permissions: [...actor.permissions],
-        mfaEnabled,
-      };
-    });
+  /** The signed-in user, straight from the actor: authentication already read it with the session. */
+  function me(actor: SessionActor) {
+    return {
+      id: actor.userId as string,
+      email: actor.profile.email,
+      name: actor.profile.name,
+      emailVerified: actor.profile.emailVerified,
+      workspace: { id: actor.workspaceId, name: actor.profile.workspaceName },
+      role: actor.role,
+      department: actor.department,
+      permissions: [...actor.permissions],
+      mfaEnabled: actor.profile.mfaEnabled,
+    };
   }
 
   /** Signs a user into a workspace they just joined (accepting an invitation proves the email). */

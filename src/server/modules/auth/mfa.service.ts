@@ -1,7 +1,6 @@
 // Two-factor authentication: TOTP enrolment (secret encrypted at rest, otpauth URI and QR code),
 // confirmation, ten single-use backup codes, disabling, and checking a second factor at sign-in.
 import { and, eq, isNull } from 'drizzle-orm';
-import QRCode from 'qrcode';
 import { mfaBackupCodes, userMfa, users } from '#server/db/schema/identity.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
@@ -28,7 +27,7 @@ export function createMfaService(deps: { db: Database; masterKey: Buffer; clock:
     if (existing?.enabledAt)
       throw new Conflict('Two-factor authentication is already on. Turn it off first to set up a new authenticator.');
     const [user] = await db.orm.select({ email: users.email }).from(users).where(eq(users.id, userId));
-    const secret = newTotpSecret();
+    const secret = await newTotpSecret();
     const sealed = encryptSecret(masterKey, secret, userId);
     await db.orm
       .insert(userMfa)
@@ -37,7 +36,8 @@ export function createMfaService(deps: { db: Database; masterKey: Buffer; clock:
         target: userMfa.userId,
         set: { secretEncrypted: sealed, lastTimeStep: null, createdAt: clock() },
       });
-    const uri = otpauthUri(secret, user?.email ?? userId);
+    const uri = await otpauthUri(secret, user?.email ?? userId);
+    const QRCode = (await import('qrcode')).default;
     return { secret, otpauthUri: uri, qrCodeDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 240 }) };
   }
 

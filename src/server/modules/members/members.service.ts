@@ -245,7 +245,7 @@ export function createMembersService(deps: {
     } else {
       const fields = [];
       if (!input.name?.trim()) fields.push({ field: 'body.name', message: 'is required' });
-      const problem = passwordProblem(input.password, { email: inv.email });
+      const problem = await passwordProblem(input.password, { email: inv.email });
       if (problem) fields.push({ field: 'body.password', message: `Password ${problem}` });
       if (fields.length) throw new ValidationError(fields);
       newUserHash = await hashPassword(input.password);

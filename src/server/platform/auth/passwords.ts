@@ -1,6 +1,5 @@
 // Password hashing (argon2id) and the password policy: 12+ characters, not a common password.
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 
 // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): ~40 ms per hash on this machine class,
 // slow enough to make offline guessing expensive, fast enough for sign-in under load.
@@ -10,16 +9,27 @@ const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 
-// ~49,000 most common passwords, shipped with @zxcvbn-ts/language-common.
-const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+// ~49,000 most common passwords, shipped with @zxcvbn-ts/language-common; loaded on first use
+// rather than at start (decompressing it costs ~20 ms).
+let common: Promise<Set<string>> | undefined;
+function commonPasswords(): Promise<Set<string>> {
+  common ??= import('@zxcvbn-ts/language-common').then(
+    ({ dictionary }) => new Set(dictionary['passwords-common'].map((p) => p.toLowerCase())),
+  );
+  return common;
+}
 
 /** Why a password is refused, or null when it is acceptable. */
-export function passwordProblem(password: string, context: { email?: string; name?: string } = {}): string | null {
+export async function passwordProblem(
+  password: string,
+  context: { email?: string; name?: string } = {},
+): Promise<string | null> {
   if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
   const lower = password.toLowerCase();
   // "dragon123456" is "dragon" with a counter: as weak as the word.
   const stem = lower.replace(/[\d\W_]+$/, '');
+  const COMMON = await commonPasswords();
   if (COMMON.has(lower) || (stem.length >= 4 && COMMON.has(stem))) return 'is too common; choose a less guessable one';
   if (/^(.)\1+$/.test(password)) return 'must not be one repeated character';
   const local = context.email?.split('@')[0]?.toLowerCase();

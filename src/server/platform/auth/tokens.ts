@@ -1,5 +1,5 @@
 // Access tokens (JWT, HS256 pinned, 15 minutes) and opaque refresh / one-time tokens stored hashed.
-import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -29,9 +29,12 @@ export function accessTokenKey(masterKey: Buffer): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', masterKey, 'albedo', 'access-token-v1', 32));
 }
 
+// A KeyObject made once: given raw bytes, jose would import a fresh key on every sign and verify.
+const keyObject = (bytes: Uint8Array): KeyObject => createSecretKey(bytes);
+
 export function createTokenSigner(masterKey: Buffer, issuer: string): TokenSigner {
-  const key = accessTokenKey(masterKey);
-  const mfaKey = new Uint8Array(hkdfSync('sha256', masterKey, 'albedo', 'mfa-token-v1', 32));
+  const key = keyObject(accessTokenKey(masterKey));
+  const mfaKey = keyObject(new Uint8Array(hkdfSync('sha256', masterKey, 'albedo', 'mfa-token-v1', 32)));
   return {
     async signMfa(claims, now = new Date()) {
       const iat = Math.floor(now.getTime() / 1000);

@@ -27,7 +27,7 @@ describe('TOTP', () => {
   });
 
   it('accepts the previous and next step, and nothing further', async () => {
-    const secret = newTotpSecret();
+    const secret = await newTotpSecret();
     const now = 1_800_000_000;
     const code = await totpCode(secret, { epoch: now });
     expect(await verifyTotp(secret, code, { epoch: now })).not.toBeNull();
@@ -38,7 +38,7 @@ describe('TOTP', () => {
   });
 
   it('refuses a code from a step already used (replay)', async () => {
-    const secret = newTotpSecret();
+    const secret = await newTotpSecret();
     const now = 1_800_000_000;
     const code = await totpCode(secret, { epoch: now });
     const step = await verifyTotp(secret, code, { epoch: now });
@@ -49,15 +49,15 @@ describe('TOTP', () => {
   });
 
   it('refuses malformed codes', async () => {
-    const secret = newTotpSecret();
+    const secret = await newTotpSecret();
     for (const bad of ['', '12345', 'abcdef', '123 456', '1234567890']) {
       expect(await verifyTotp(secret, bad, { epoch: 1_800_000_000 })).toBeNull();
     }
   });
 
-  it('builds an otpauth URI authenticator apps understand', () => {
-    const secret = newTotpSecret();
-    const uri = new URL(otpauthUri(secret, 'ada@example.com'));
+  it('builds an otpauth URI authenticator apps understand', async () => {
+    const secret = await newTotpSecret();
+    const uri = new URL(await otpauthUri(secret, 'ada@example.com'));
     expect(uri.protocol).toBe('otpauth:');
     expect(uri.host).toBe('totp');
     expect(decodeURIComponent(uri.pathname)).toBe('/Albedo:ada@example.com');

@@ -1,18 +1,20 @@
 // TOTP (RFC 6238) through otplib: 30-second steps, ±1 step of clock drift, SHA-1 and 6 digits as
 // authenticator apps expect, and replay protection by remembering the last accepted step.
 import { createHash, randomBytes } from 'node:crypto';
-import { generate, generateSecret, generateURI, verify } from 'otplib';
+
+// otplib is loaded when a second factor is first used, not at start.
+const otp = () => import('otplib');
 
 export const TOTP_PERIOD = 30;
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
-export function newTotpSecret(): string {
-  return generateSecret({ length: 20 });
+export async function newTotpSecret(): Promise<string> {
+  return (await otp()).generateSecret({ length: 20 });
 }
 
-export function otpauthUri(secret: string, account: string, issuer = 'Albedo'): string {
-  return generateURI({ issuer, label: account, secret });
+export async function otpauthUri(secret: string, account: string, issuer = 'Albedo'): Promise<string> {
+  return (await otp()).generateURI({ issuer, label: account, secret });
 }
 
 export interface TotpOptions {
@@ -22,8 +24,8 @@ export interface TotpOptions {
   algorithm?: TotpAlgorithm;
 }
 
-export function totpCode(secret: string | Uint8Array, options: TotpOptions): Promise<string> {
-  return generate({
+export async function totpCode(secret: string | Uint8Array, options: TotpOptions): Promise<string> {
+  return (await otp()).generate({
     secret,
     epoch: options.epoch,
     digits: options.digits ?? 6,
@@ -42,16 +44,18 @@ export async function verifyTotp(
   options: TotpOptions & { afterTimeStep?: number | null },
 ): Promise<number | null> {
   if (!/^\d{6,8}$/.test(code)) return null;
-  const result = await verify({
-    secret,
-    token: code,
-    epoch: options.epoch,
-    digits: options.digits ?? 6,
-    algorithm: options.algorithm ?? 'sha1',
-    period: TOTP_PERIOD,
-    epochTolerance: TOTP_PERIOD,
-    ...(options.afterTimeStep != null ? { afterTimeStep: options.afterTimeStep } : {}),
-  }).catch(() => ({ valid: false as const }));
+  const result = await (await otp())
+    .verify({
+      secret,
+      token: code,
+      epoch: options.epoch,
+      digits: options.digits ?? 6,
+      algorithm: options.algorithm ?? 'sha1',
+      period: TOTP_PERIOD,
+      epochTolerance: TOTP_PERIOD,
+      ...(options.afterTimeStep != null ? { afterTimeStep: options.afterTimeStep } : {}),
+    })
+    .catch(() => ({ valid: false as const }));
   return result.valid ? (result as { timeStep: number }).timeStep : null;
 }
 

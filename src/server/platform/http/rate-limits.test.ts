@@ -67,8 +67,8 @@ describe('rate limits', () => {
 describe.runIf(Boolean(process.env.REDIS_URL))('rate limits in Redis', () => {
   it('counts hits from two instances against one window', async () => {
     const prefix = `albedo-test:${randomUUID()}:`;
-    const a = createRedisRateLimiter(process.env.REDIS_URL as string, prefix);
-    const b = createRedisRateLimiter(process.env.REDIS_URL as string, prefix);
+    const a = await createRedisRateLimiter(process.env.REDIS_URL as string, prefix);
+    const b = await createRedisRateLimiter(process.env.REDIS_URL as string, prefix);
     try {
       const results = [];
       for (let i = 0; i < 3; i++) {

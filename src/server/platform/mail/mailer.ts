@@ -2,7 +2,7 @@
 // SMTP when SMTP_URL is set. Without SMTP the mail stays in the outbox (status `outbox`), where
 // admins and `albedo outbox` can read it.
 import { eq } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { outboxEmails } from '#server/db/schema/mail.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
@@ -18,7 +18,12 @@ export interface MailerOptions {
 
 export function createMailer(options: MailerOptions) {
   const { db, jobs, smtpUrl, from } = options;
-  const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : null;
+  // nodemailer is loaded only when there is an SMTP server to talk to.
+  let transport: Promise<Transporter> | undefined;
+  const smtp = () => {
+    transport ??= import('nodemailer').then((m) => m.default.createTransport(smtpUrl as string));
+    return transport;
+  };
 
   const sendJob = defineJob({
     name: 'mail.send',
@@ -27,9 +32,9 @@ export function createMailer(options: MailerOptions) {
     retryDelayMs: 30_000,
     async handler({ id }, ctx) {
       const [mail] = await db.orm.select().from(outboxEmails).where(eq(outboxEmails.id, id));
-      if (!mail || mail.status === 'sent' || !transport) return { skipped: true };
+      if (!mail || mail.status === 'sent' || !smtpUrl) return { skipped: true };
       try {
-        const info = await transport.sendMail({
+        const info = await (await smtp()).sendMail({
           from,
           to: mail.to,
           subject: mail.subject,
@@ -67,15 +72,15 @@ export function createMailer(options: MailerOptions) {
         to: message.to,
         template: message.template,
         ...rendered,
-        status: transport ? 'queued' : 'outbox',
+        status: smtpUrl ? 'queued' : 'outbox',
       })
       .returning({ id: outboxEmails.id });
     const id = (row as { id: string }).id;
-    if (transport) await jobs.enqueue(sendJob, { id }, { tx, workspaceId: message.workspaceId ?? null });
+    if (smtpUrl) await jobs.enqueue(sendJob, { id }, { tx, workspaceId: message.workspaceId ?? null });
     return id;
   }
 
-  return { send, sendJob, delivers: Boolean(transport) };
+  return { send, sendJob, delivers: Boolean(smtpUrl) };
 }
 
 export type Mailer = ReturnType<typeof createMailer>;
