@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { TEST_MASTER_KEY } from '#test/support/app.ts';
@@ -81,5 +82,71 @@ describe('the server process', () => {
       db.query<{ status: string; result: unknown }>('select status, result from jobs where id = $1', [jobId]),
     );
     expect(rows).toEqual([{ status: 'succeeded', result: { deleted: 0 } }]);
+  });
+});
+
+// Production runs as an ordinary role that owns the tables, where FORCE ROW LEVEL SECURITY
+// applies to it too; the rest of the suite connects as a superuser, which RLS never restrains.
+describe.runIf(usingPostgres)('production mode as a non-superuser owner', () => {
+  it('migrates, signs up, signs in, invites and audits with every policy in force', async () => {
+    const base = new URL(process.env.TEST_DATABASE_URL as string);
+    const suffix = Math.random().toString(36).slice(2, 10);
+    const role = `albedo_owner_${suffix}`;
+    const database = `albedo_np_${suffix}`;
+    const admin = new pg.Client({ connectionString: base.toString() });
+    await admin.connect();
+    await admin.query(`create role ${role} login nosuperuser createrole nobypassrls`);
+    await admin.query(`create database ${database} owner ${role}`);
+    const url = new URL(base.toString());
+    url.username = role;
+    url.pathname = `/${database}`;
+    const p = startServerProcess({
+      ...env,
+      DATABASE_URL: url.toString(),
+      APP_MASTER_KEY: TEST_MASTER_KEY,
+      DATA_DIR: dataDir,
+    });
+    try {
+      const server = await p.ready;
+      const post = (path: string, body: unknown, token?: string) =>
+        fetch(`${server}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+      const get = (path: string, token: string) =>
+        fetch(`${server}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const password = 'owner-role-lantern-2026';
+      const signup = await post('/api/v1/auth/signup', {
+        email: 'np@example.com',
+        password,
+        name: 'Nora',
+        workspaceName: 'NP',
+      });
+      expect(signup.status).toBe(201);
+      const login = await post('/api/v1/auth/login', { email: 'np@example.com', password });
+      expect(login.status).toBe(200);
+      const { accessToken } = (await login.json()).data;
+      expect((await (await get('/api/v1/me', accessToken)).json()).data).toMatchObject({
+        role: 'owner',
+        workspace: { name: 'NP' },
+      });
+      expect((await post('/api/v1/invites', { email: 'new@example.com', roleKey: 'member' }, accessToken)).status).toBe(
+        201,
+      );
+      expect((await (await get('/api/v1/members', accessToken)).json()).data).toHaveLength(1);
+      const audit = (await (await get('/api/v1/audit', accessToken)).json()).data.map(
+        (e: { action: string }) => e.action,
+      );
+      expect(audit).toEqual(
+        expect.arrayContaining(['workspace.created', 'auth.signup', 'auth.login', 'member.invited']),
+      );
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.query(`drop role if exists ${role}`);
+      await admin.end();
+    }
   });
 });

@@ -129,7 +129,18 @@ describe('row-level security through withWorkspace', () => {
 describe('every workspace-owned table is protected', () => {
   // Tables read across workspaces as the connecting role (the job queue; sign-in and refresh,
   // before a workspace is known): RLS on for the app role, not forced on the owner.
-  const NOT_FORCED = new Set(['jobs', 'members', 'sessions', 'refresh_tokens', 'invitations', 'outbox_emails']);
+  const NOT_FORCED = new Set([
+    'jobs',
+    'members',
+    'sessions',
+    'refresh_tokens',
+    'invitations',
+    'outbox_emails',
+    'personal_access_tokens',
+    'member_permission_sets',
+    'permission_sets',
+    'roles',
+  ]);
 
   it('has RLS enabled, a tenant policy, and FORCE unless it is a system table', async () => {
     const tables = await db.query<{ table: string; rls: boolean; forced: boolean; policies: number }>(
