@@ -16,6 +16,7 @@ import { createAccountService } from '#server/modules/auth/account.service.ts';
 import { authRoutes, signedInResponder } from '#server/modules/auth/auth.routes.ts';
 import { createAuthService } from '#server/modules/auth/auth.service.ts';
 import { createMfaService } from '#server/modules/auth/mfa.service.ts';
+import { createPersonalTokensService } from '#server/modules/auth/personal-tokens.service.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
@@ -168,7 +169,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limitRefresh: limits.refreshByIp,
     secureCookies,
   });
-  await accountRoutes(app, { account, guards, limitPublic: limits.byIp });
+  await accountRoutes(app, {
+    account,
+    tokens: createPersonalTokensService({ db, clock }),
+    guards,
+    limitPublic: limits.byIp,
+  });
   const members = createMembersService({ db, mailer, auth, publicUrl: config.publicUrl, clock });
   await membersRoutes(app, {
     members,

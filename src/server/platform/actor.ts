@@ -8,6 +8,8 @@ export interface Actor {
   workspaceId: string;
   role: string;
   permissions: readonly string[];
+  /** With a personal access token: the most it may do (checked on top of `permissions`). */
+  scopes?: readonly string[];
   department: string | null;
   channel: Channel;
   requestId?: string;

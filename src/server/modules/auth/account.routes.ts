@@ -2,8 +2,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, type Guards, protectedRoutes, requestContext } from '#server/platform/http/authenticate.ts';
+import {
+  actorOf,
+  type Guards,
+  protectedRoutes,
+  requestContext,
+  sessionActorOf,
+} from '#server/platform/http/authenticate.ts';
 import type { AccountService } from './account.service.ts';
+import type { PersonalTokensService } from './personal-tokens.service.ts';
 
 const token = z.string().trim().min(10, { message: 'is not a valid link token' }).max(200);
 
@@ -11,6 +18,7 @@ export async function accountRoutes(
   app: FastifyInstance,
   deps: {
     account: AccountService;
+    tokens: PersonalTokensService;
     guards: Guards;
     limitPublic: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   },
@@ -100,6 +108,57 @@ export async function accountRoutes(
         return reply.status(204).send(null);
       },
     );
+    const tokenView = z.object({
+      id: z.uuid(),
+      name: z.string(),
+      scopes: z.array(z.string()),
+      expiresAt: z.date().nullable(),
+      lastUsedAt: z.date().nullable(),
+      createdAt: z.date(),
+    });
+    p.get(
+      '/api/v1/me/tokens',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Your personal access tokens',
+          response: { 200: z.object({ data: z.array(tokenView) }) },
+        },
+      },
+      async (request) => ({ data: await deps.tokens.list(sessionActorOf(request)) }),
+    );
+    p.post(
+      '/api/v1/me/tokens',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Create a personal access token (shown once), limited to the given permission scopes',
+          body: z.object({
+            name: z.string().trim().min(1, { message: 'is required' }).max(100),
+            scopes: z.array(z.string().trim().min(1).max(100)).min(1, { message: 'choose at least one scope' }).max(50),
+            expiresInDays: z.number().int().min(1).max(365).default(90),
+          }),
+          response: { 201: z.object({ data: tokenView.extend({ token: z.string() }) }) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send({ data: await deps.tokens.create(sessionActorOf(request), request.body) }),
+    );
+    p.delete(
+      '/api/v1/me/tokens/:id',
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Revoke a personal access token',
+          params: z.object({ id: z.uuid({ message: 'must be an id' }) }),
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deps.tokens.revoke(sessionActorOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
     p.post(
       '/api/v1/me/password',
       {
@@ -114,7 +173,7 @@ export async function accountRoutes(
         },
       },
       async (request, reply) => {
-        await account.changePassword(actorOf(request), request.body);
+        await account.changePassword(sessionActorOf(request), request.body);
         return reply.status(204).send(null);
       },
     );

@@ -4,7 +4,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REFRESH_TOKEN_TTL_MS } from '#server/platform/auth/tokens.ts';
 import { Unauthorized } from '#server/platform/errors.ts';
-import { actorOf, type Guards, protectedRoutes, requestContext } from '#server/platform/http/authenticate.ts';
+import {
+  actorOf,
+  type Guards,
+  protectedRoutes,
+  requestContext,
+  sessionActorOf,
+} from '#server/platform/http/authenticate.ts';
 import type { AuthService, SignedIn } from './auth.service.ts';
 import type { MfaService } from './mfa.service.ts';
 
@@ -164,7 +170,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         schema: { tags: ['auth'], summary: 'Sign out: end the current session', response: { 204: z.null() } },
       },
       async (request, reply) => {
-        await auth.logout(actorOf(request));
+        await auth.logout(sessionActorOf(request));
         reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
         return reply.status(204).send(null);
       },
@@ -195,7 +201,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
           },
         },
       },
-      async (request) => ({ data: await mfa.setup(actorOf(request)) }),
+      async (request) => ({ data: await mfa.setup(sessionActorOf(request)) }),
     );
     p.post(
       '/api/v1/me/mfa/enable',
@@ -213,7 +219,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
           response: { 200: z.object({ data: z.object({ backupCodes: z.array(z.string()) }) }) },
         },
       },
-      async (request) => ({ data: await mfa.enable(actorOf(request), request.body.code) }),
+      async (request) => ({ data: await mfa.enable(sessionActorOf(request), request.body.code) }),
     );
     p.post(
       '/api/v1/me/mfa/disable',
@@ -226,7 +232,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         },
       },
       async (request, reply) => {
-        await mfa.disable(actorOf(request), request.body);
+        await mfa.disable(sessionActorOf(request), request.body);
         return reply.status(204).send(null);
       },
     );
@@ -239,7 +245,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
           response: { 200: z.object({ data: z.array(sessionSchema) }) },
         },
       },
-      async (request) => ({ data: await auth.listSessions(actorOf(request)) }),
+      async (request) => ({ data: await auth.listSessions(sessionActorOf(request)) }),
     );
     p.delete(
       '/api/v1/me/sessions/:id',
@@ -252,7 +258,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         },
       },
       async (request, reply) => {
-        await auth.revokeSession(actorOf(request), request.params.id);
+        await auth.revokeSession(sessionActorOf(request), request.params.id);
         return reply.status(204).send(null);
       },
     );

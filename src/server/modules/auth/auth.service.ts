@@ -56,8 +56,58 @@ export interface SessionInfo {
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /** The actor of a signed-in request. `mfaSetupRequired`: the workspace requires a second factor this user lacks. */
+interface ActorRow {
+  role: string;
+  permissions: string[];
+  department: string | null;
+  mfa_enabled: boolean;
+  require_mfa: boolean;
+  name: string;
+  email: string;
+  email_verified: boolean;
+  workspace_name: string;
+}
+
+// The member behind a session or token: role permissions plus unexpired permission sets, profile, MFA state.
+const actorColumns = (now: string) => `r.key as role, m.department, w.require_mfa, w.name as workspace_name,
+  array(select unnest(r.permissions)
+        union
+        select unnest(ps.permissions)
+          from member_permission_sets mps join permission_sets ps on ps.id = mps.permission_set_id
+         where mps.member_id = m.id and (mps.expires_at is null or mps.expires_at > ${now})) as permissions,
+  u.name, u.email, u.email_verified_at is not null as email_verified,
+  exists (select 1 from user_mfa um where um.user_id = m.user_id and um.enabled_at is not null) as mfa_enabled`;
+const ACTOR_JOINS = `join roles r on r.id = m.role_id
+         join workspaces w on w.id = m.workspace_id
+         join users u on u.id = m.user_id`;
+
+function toActor(
+  row: ActorRow,
+  who: { userId: string; workspaceId: string; sessionId: string | null },
+  ctx: RequestContext,
+): SessionActor {
+  return {
+    ...who,
+    role: row.role,
+    permissions: row.permissions,
+    department: row.department,
+    mfaSetupRequired: row.require_mfa && !row.mfa_enabled,
+    profile: {
+      name: row.name,
+      email: row.email,
+      emailVerified: row.email_verified,
+      workspaceName: row.workspace_name,
+      mfaEnabled: row.mfa_enabled,
+    },
+    ...ctx,
+  };
+}
+
 export type SessionActor = Actor & {
-  sessionId: string;
+  /** Null when authenticated with a personal access token rather than a session. */
+  sessionId: string | null;
+  /** Set with a personal access token: the token's id and the scopes it is limited to. */
+  tokenId?: string;
   mfaSetupRequired: boolean;
   /** Who is signed in, resolved with the session in the same query, so GET /me needs no other. */
   profile: { name: string; email: string; emailVerified: boolean; workspaceName: string; mfaEnabled: boolean };
@@ -401,52 +451,56 @@ export function createAuthService(deps: {
     });
   }
 
-  /** Resolves a bearer access token to an Actor; null when the token or its session is not valid now. */
-  async function authenticate(accessToken: string, ctx: RequestContext): Promise<SessionActor | null> {
+  /** Resolves a bearer token (session access token or personal access token) to an Actor, or null. */
+  async function authenticate(bearer: string, ctx: RequestContext): Promise<SessionActor | null> {
     const now = clock();
-    const claims = await tokens.verify(accessToken, now);
+    if (bearer.startsWith('pat_')) return authenticatePersonalToken(bearer, ctx, now);
+    const claims = await tokens.verify(bearer, now);
     if (!claims) return null;
-    // One round trip: a revoked session, a deactivated member or a changed role applies at once.
-    const [row] = await db.query<{
-      role: string;
-      permissions: string[];
-      department: string | null;
-      mfa_enabled: boolean;
-      require_mfa: boolean;
-      name: string;
-      email: string;
-      email_verified: boolean;
-      workspace_name: string;
-    }>(
-      `select r.key as role, r.permissions, m.department, w.require_mfa, w.name as workspace_name,
-              u.name, u.email, u.email_verified_at is not null as email_verified,
-              exists (select 1 from user_mfa um where um.user_id = s.user_id and um.enabled_at is not null) as mfa_enabled
+    // One round trip: a revoked session, a deactivated member, a changed role or an expired
+    // permission set applies to the very next request.
+    const [row] = await db.query<ActorRow>(
+      `select ${actorColumns('$4')}
          from sessions s
          join members m on m.workspace_id = s.workspace_id and m.user_id = s.user_id and m.status = 'active'
-         join roles r on r.id = m.role_id
-         join workspaces w on w.id = s.workspace_id
-         join users u on u.id = s.user_id
+         ${ACTOR_JOINS}
         where s.id = $1 and s.user_id = $2 and s.workspace_id = $3 and s.revoked_at is null and s.expires_at > $4`,
       [claims.sessionId, claims.userId, claims.workspaceId, now],
     );
     if (!row) return null;
-    return {
-      userId: claims.userId,
-      workspaceId: claims.workspaceId,
-      sessionId: claims.sessionId,
-      role: row.role,
-      permissions: row.permissions,
-      department: row.department,
-      mfaSetupRequired: row.require_mfa && !row.mfa_enabled,
-      profile: {
-        name: row.name,
-        email: row.email,
-        emailVerified: row.email_verified,
-        workspaceName: row.workspace_name,
-        mfaEnabled: row.mfa_enabled,
-      },
-      ...ctx,
-    };
+    return toActor(row, { userId: claims.userId, workspaceId: claims.workspaceId, sessionId: claims.sessionId }, ctx);
+  }
+
+  async function authenticatePersonalToken(
+    token: string,
+    ctx: RequestContext,
+    now: Date,
+  ): Promise<SessionActor | null> {
+    const [row] = await db.query<
+      ActorRow & {
+        token_id: string;
+        user_id: string;
+        workspace_id: string;
+        scopes: string[];
+        last_used_at: Date | null;
+      }
+    >(
+      `select ${actorColumns('$2')}, t.id as token_id, t.user_id, t.workspace_id, t.scopes, t.last_used_at
+         from personal_access_tokens t
+         join members m on m.workspace_id = t.workspace_id and m.user_id = t.user_id and m.status = 'active'
+         ${ACTOR_JOINS}
+        where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > $2)`,
+      [hashToken(token), now],
+    );
+    if (!row) return null;
+    // Last use is worth knowing, not worth a write per request: at most once a minute.
+    if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
+      void db
+        .query('update personal_access_tokens set last_used_at = $2 where id = $1', [row.token_id, now])
+        .catch(() => {});
+    }
+    const actor = toActor(row, { userId: row.user_id, workspaceId: row.workspace_id, sessionId: null }, ctx);
+    return { ...actor, tokenId: row.token_id, scopes: row.scopes };
   }
 
   async function logout(actor: Actor & { sessionId: string }): Promise<void> {

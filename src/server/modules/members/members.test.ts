@@ -372,12 +372,21 @@ describe('tenant isolation through every route', () => {
       .json()
       .data.find((m: { email: string }) => m.email === 'iso-b-member@example.com');
     const bSession = (await get(b, '/api/v1/me/sessions')).json().data[0];
+    const bToken = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/me/tokens',
+        headers: bearer(b.accessToken),
+        payload: { name: 'B script', scopes: ['admin:users:read'] },
+      })
+    ).json().data;
 
     // One of B's ids for every kind of id a protected route takes; a new kind must be added here.
     const idsOfB: Record<string, string> = {
       '/api/v1/me/sessions/:id': bSession.id,
       '/api/v1/members/:id': bMember.id,
       '/api/v1/invites/:id': bPending.invitation.id,
+      '/api/v1/me/tokens/:id': bToken.id,
     };
     const withIds = t.app.routeTable.filter((r) => r.auth && r.url.includes(':'));
     for (const route of withIds) {
@@ -411,7 +420,7 @@ describe('tenant isolation through every route', () => {
     expect((await get(b, '/api/v1/me')).statusCode).toBe(200);
 
     // Every list A can read mentions nothing of B.
-    const bMarkers = [b.workspace.id, b.user.id, 'iso-b', bMember.id, bPending.invitation.id, bSession.id];
+    const bMarkers = [b.workspace.id, b.user.id, 'iso-b', bMember.id, bPending.invitation.id, bSession.id, bToken.id];
     for (const route of t.app.routeTable.filter((r) => r.auth && r.method === 'GET' && !r.url.includes(':'))) {
       const res = await get(a, route.url);
       expect(res.statusCode, route.url).toBe(200);

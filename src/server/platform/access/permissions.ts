@@ -132,7 +132,13 @@ export const SYSTEM_ROLES: SystemRole[] = [
 ];
 
 /** Throws Forbidden unless the actor holds `permission` (directly or through a wildcard). */
-export function assertPermission(actor: { permissions: readonly string[] }, permission: string): void {
+export function assertPermission(
+  actor: { permissions: readonly string[]; scopes?: readonly string[] },
+  permission: string,
+): void {
+  if (actor.scopes && !hasPermission(actor.scopes, permission)) {
+    throw new Forbidden(`This access token is not scoped for "${permission}".`);
+  }
   if (!hasPermission(actor.permissions, permission)) {
     throw new Forbidden(`You need the "${permission}" permission to do this. Ask a workspace admin.`);
   }

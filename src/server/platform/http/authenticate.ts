@@ -32,6 +32,15 @@ export function actorOf(request: FastifyRequest): SessionActor {
   return request.actor;
 }
 
+/** For what only a person at a signed-in session may do (sign out, passwords, MFA, tokens). */
+export function sessionActorOf(request: FastifyRequest): SessionActor & { sessionId: string } {
+  const actor = actorOf(request);
+  if (!actor.sessionId) {
+    throw new Forbidden('This needs a signed-in session; a personal access token cannot do it.');
+  }
+  return actor as SessionActor & { sessionId: string };
+}
+
 export interface Guards {
   authenticator: Authenticator;
   /** Runs after authentication on every protected request (per-user and per-workspace limits). */
