@@ -9,6 +9,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
+import { accessRoutes } from '#server/modules/access/access.routes.ts';
+import { createAccessService } from '#server/modules/access/access.service.ts';
 import { auditRoutes } from '#server/modules/audit/audit.routes.ts';
 import { createAuditService } from '#server/modules/audit/audit.service.ts';
 import { accountRoutes } from '#server/modules/auth/account.routes.ts';
@@ -129,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'workspace', description: 'Workspace settings' },
         { name: 'members', description: 'Members, invitations and roles' },
         { name: 'audit', description: 'Audit log and mail outbox' },
+        { name: 'access', description: 'Custom roles, permission sets and teams' },
       ],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -184,6 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await workspacesRoutes(app, { workspaces: createWorkspacesService({ db, clock }), members, guards });
   await auditRoutes(app, { audit: createAuditService({ db }), guards });
+  await accessRoutes(app, { access: createAccessService({ db, clock }), guards });
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

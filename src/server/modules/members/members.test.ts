@@ -381,27 +381,72 @@ describe('tenant isolation through every route', () => {
       })
     ).json().data;
 
-    // One of B's ids for every kind of id a protected route takes; a new kind must be added here.
-    const idsOfB: Record<string, string> = {
-      '/api/v1/me/sessions/:id': bSession.id,
-      '/api/v1/members/:id': bMember.id,
-      '/api/v1/invites/:id': bPending.invitation.id,
-      '/api/v1/me/tokens/:id': bToken.id,
+    const bTeam = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/teams',
+        headers: bearer(b.accessToken),
+        payload: { name: 'B team' },
+      })
+    ).json().data;
+    const bRole = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/roles',
+        headers: bearer(b.accessToken),
+        payload: { name: 'B role', permissions: ['crm:*:read'] },
+      })
+    ).json().data;
+    const bSet = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/permission-sets',
+        headers: bearer(b.accessToken),
+        payload: { name: 'B set', permissions: ['crm:*:read'] },
+      })
+    ).json().data;
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/members/${bMember.id}/permission-sets`,
+      headers: bearer(b.accessToken),
+      payload: { permissionSetId: bSet.id },
+    });
+
+    // Workspace B's id for every route parameter, and a body the route would accept; a route
+    // with a new kind of parameter fails here until it is added.
+    const byRoute: Record<string, { id: string; payload?: object }> = {
+      '/api/v1/me/sessions/:id': { id: bSession.id },
+      '/api/v1/members/:id': { id: bMember.id, payload: { department: 'stolen' } },
+      '/api/v1/invites/:id': { id: bPending.invitation.id },
+      '/api/v1/me/tokens/:id': { id: bToken.id },
+      '/api/v1/roles/:id': { id: bRole.id, payload: { name: 'stolen' } },
+      '/api/v1/teams/:id': { id: bTeam.id, payload: { name: 'stolen' } },
+      '/api/v1/teams/:id/members': { id: bTeam.id, payload: { members: [] } },
+      '/api/v1/members/:id/permission-sets': { id: bMember.id, payload: { permissionSetId: bSet.id } },
+      '/api/v1/members/:id/permission-sets/:setId': { id: bMember.id },
     };
     const withIds = t.app.routeTable.filter((r) => r.auth && r.url.includes(':'));
     for (const route of withIds) {
-      const bId = idsOfB[route.url];
-      expect(bId, `no id of workspace B for ${route.method} ${route.url}`).toBeDefined();
-      const payload = route.method === 'PATCH' ? { department: 'stolen' } : undefined;
+      const known = byRoute[route.url];
+      expect(known, `no id of workspace B for ${route.method} ${route.url}`).toBeDefined();
+      const payload = route.method === 'GET' || route.method === 'DELETE' ? undefined : known?.payload;
+      const fill = (missing: boolean) =>
+        route.url.replace(/:(\w+)/g, (_m, name: string) =>
+          missing
+            ? '01936b7e-0000-7000-8000-0000000000ff'
+            : name === 'setId'
+              ? (bSet.id as string)
+              : (known?.id as string),
+        );
       const guess = await t.app.inject({
         method: route.method as 'GET',
-        url: route.url.replace(':id', bId as string),
+        url: fill(false),
         headers: bearer(a.accessToken),
         ...(payload ? { payload } : {}),
       });
       const missing = await t.app.inject({
         method: route.method as 'GET',
-        url: route.url.replace(':id', '01936b7e-0000-7000-8000-0000000000ff'),
+        url: fill(true),
         headers: bearer(a.accessToken),
         ...(payload ? { payload } : {}),
       });
@@ -417,10 +462,27 @@ describe('tenant isolation through every route', () => {
       .data.find((m: { email: string }) => m.email === 'iso-b-member@example.com');
     expect(bAfter).toMatchObject({ status: 'active', department: null });
     expect((await get(b, '/api/v1/invites')).json().data).toHaveLength(1);
+    expect((await get(b, '/api/v1/teams')).json().data).toEqual([
+      expect.objectContaining({ id: bTeam.id, name: 'B team' }),
+    ]);
+    expect((await get(b, '/api/v1/roles')).json().data.find((r: { id: string }) => r.id === bRole.id)?.name).toBe(
+      'B role',
+    );
     expect((await get(b, '/api/v1/me')).statusCode).toBe(200);
 
     // Every list A can read mentions nothing of B.
-    const bMarkers = [b.workspace.id, b.user.id, 'iso-b', bMember.id, bPending.invitation.id, bSession.id, bToken.id];
+    const bMarkers = [
+      b.workspace.id,
+      b.user.id,
+      'iso-b',
+      bMember.id,
+      bPending.invitation.id,
+      bSession.id,
+      bToken.id,
+      bTeam.id,
+      bRole.id,
+      bSet.id,
+    ];
     for (const route of t.app.routeTable.filter((r) => r.auth && r.method === 'GET' && !r.url.includes(':'))) {
       const res = await get(a, route.url);
       expect(res.statusCode, route.url).toBe(200);
