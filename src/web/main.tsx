@@ -14,9 +14,10 @@ import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/password-pag
 import { SignupPage } from './pages/auth/signup-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
-import { AuditPage, OutboxPage, RolesPage, WorkspacePage } from './pages/settings/admin-pages.tsx';
+import { AuditPage, OutboxPage, WorkspacePage } from './pages/settings/admin-pages.tsx';
 import { MembersPage } from './pages/settings/members-page.tsx';
 import { ProfilePage } from './pages/settings/profile-page.tsx';
+import { RolesTeamsPage } from './pages/settings/roles-teams-page.tsx';
 import { SecurityPage } from './pages/settings/security-page.tsx';
 import { StatusPage } from './pages/status-page.tsx';
 
@@ -88,7 +89,7 @@ const router = createBrowserRouter([
               { path: '/settings/security', element: <SecurityPage /> },
               { path: '/settings/workspace', element: <WorkspacePage /> },
               { path: '/settings/members', element: <MembersPage /> },
-              { path: '/settings/roles', element: <RolesPage /> },
+              { path: '/settings/roles', element: <RolesTeamsPage /> },
               { path: '/settings/audit', element: <AuditPage /> },
               { path: '/settings/outbox', element: <OutboxPage /> },
               { path: '*', element: <NotFoundPage /> },

@@ -101,3 +101,49 @@ test('an owner invites a member, who accepts and joins with the invited role', a
   await expect(page.getByTestId(`member-${inviteeEmail}`)).toContainText('active');
   await page.screenshot({ path: testInfo.outputPath('03-members.png'), fullPage: true });
 });
+
+test('an owner builds a team, a custom role and an access token', async ({ page }, testInfo) => {
+  await signUp(page, `linus-${unique()}@example.com`, 'Linus Owner', 'Kernel Co');
+  await page.goto('/settings/roles');
+  await page.getByLabel('Team name').fill('Sales');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page.getByTestId('team-Sales')).toBeVisible();
+  await page.getByLabel('Team name').fill('EMEA');
+  await page.getByRole('combobox', { name: 'Part of' }).click();
+  await page.getByRole('option', { name: 'Sales' }).click();
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page.getByTestId('team-EMEA')).toBeVisible();
+  await page.getByTestId('team-EMEA').getByRole('button', { name: 'Members' }).click();
+  await page.getByRole('combobox', { name: 'Members' }).click();
+  await page.getByRole('option', { name: 'Linus Owner' }).click();
+  // Close the dropdown by clicking elsewhere in the dialog (Escape would close the dialog).
+  await page.getByRole('heading', { name: 'Members of EMEA' }).click();
+  // An empty MultiSelect's input has no size of its own: click it regardless.
+  await page.getByRole('combobox', { name: 'Leaders' }).click({ force: true });
+  await page.getByRole('option', { name: 'Linus Owner' }).click();
+  await page.getByRole('heading', { name: 'Members of EMEA' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('team-EMEA')).toContainText('Linus Owner (leader)');
+
+  await page.getByLabel('Name', { exact: true }).fill('Field agent');
+  await page.getByRole('combobox', { name: 'Permissions' }).fill('crm:contacts:read');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByText('Field agent')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('01-roles-teams.png'), fullPage: true });
+
+  await page.goto('/settings/security');
+  await page.getByLabel('Name', { exact: true }).fill('Nightly export');
+  await page.getByRole('combobox', { name: 'Scopes' }).fill('admin:users:read');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = (await page.getByTestId('new-token').textContent()) as string;
+  expect(token).toMatch(/^pat_/);
+  const members = await page.request.get('/api/v1/members', { headers: { authorization: `Bearer ${token}` } });
+  expect(members.status()).toBe(200);
+  await page.screenshot({ path: testInfo.outputPath('02-token.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+  const after = await page.request.get('/api/v1/members', { headers: { authorization: `Bearer ${token}` } });
+  expect(after.status()).toBe(401);
+});

@@ -17,7 +17,7 @@ export const SETTINGS: Section[] = [
   { label: 'Security', to: '/settings/security' },
   { label: 'Workspace', to: '/settings/workspace', permission: 'admin:workspace:update' },
   { label: 'Members', to: '/settings/members', permission: 'admin:users:read' },
-  { label: 'Roles', to: '/settings/roles', permission: 'admin:users:read' },
+  { label: 'Roles & Teams', to: '/settings/roles', permission: 'admin:users:read' },
   { label: 'Audit log', to: '/settings/audit', permission: 'admin:audit:read' },
   { label: 'Mail outbox', to: '/settings/outbox', permission: 'admin:users:read' },
 ];

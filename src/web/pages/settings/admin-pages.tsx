@@ -20,7 +20,6 @@ import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { applyApiError, FormError } from '../../components/form-error.tsx';
-import { useRoles } from './members-page.tsx';
 
 interface Workspace {
   id: string;
@@ -85,41 +84,6 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
           </Stack>
         </form>
       </Card>
-    </Stack>
-  );
-}
-
-export function RolesPage() {
-  const roles = useRoles();
-  return (
-    <Stack maw={900} gap="lg">
-      <Title order={1}>Roles</Title>
-      <Text c="dimmed">
-        Each member has one role. Permissions read <code>module:resource:action</code>; <code>*</code> stands for any.
-      </Text>
-      <Accordion variant="separated">
-        {roles.data?.map((r) => (
-          <Accordion.Item key={r.id} value={r.key}>
-            <Accordion.Control>
-              <Group>
-                <Text fw={600}>{r.name}</Text>
-                <Text size="sm" c="dimmed">
-                  {r.description}
-                </Text>
-              </Group>
-            </Accordion.Control>
-            <Accordion.Panel>
-              <Group gap={6}>
-                {r.permissions.map((p) => (
-                  <Badge key={p} variant="outline" tt="none">
-                    {p}
-                  </Badge>
-                ))}
-              </Group>
-            </Accordion.Panel>
-          </Accordion.Item>
-        ))}
-      </Accordion>
     </Stack>
   );
 }

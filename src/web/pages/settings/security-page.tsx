@@ -23,6 +23,7 @@ import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { TokensCard } from './tokens-card.tsx';
 
 function ChangePassword() {
   const [error, setError] = useState<unknown>(null);
@@ -365,6 +366,7 @@ export function SecurityPage() {
       <TwoFactor />
       <ChangePassword />
       <Sessions />
+      <TokensCard />
     </Stack>
   );
 }

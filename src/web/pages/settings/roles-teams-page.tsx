@@ -1,0 +1,294 @@
+// Roles & Teams: the roles (system and custom) with their permissions, and the team hierarchy.
+import {
+  Accordion,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Modal,
+  MultiSelect,
+  Select,
+  Stack,
+  TagsInput,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api.ts';
+import { useAuth } from '../../auth.tsx';
+import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { useRoles } from './members-page.tsx';
+
+interface Team {
+  id: string;
+  name: string;
+  parentId: string | null;
+  members: Array<{ userId: string; name: string; isLeader: boolean }>;
+}
+interface Member {
+  userId: string;
+  name: string;
+  status: string;
+}
+
+function NewRole() {
+  const queryClient = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const form = useForm({
+    mode: 'uncontrolled',
+    initialValues: { name: '', permissions: [] as string[] },
+    validate: { name: (v) => (v.trim() ? null : 'Name the role') },
+  });
+  return (
+    <Card withBorder padding="lg">
+      <Title order={3} size="h5" mb="sm">
+        New custom role
+      </Title>
+      <form
+        onSubmit={form.onSubmit(async (values) => {
+          setError(null);
+          try {
+            await api('/api/v1/roles', {
+              method: 'POST',
+              body: { name: values.name.trim(), permissions: values.permissions },
+            });
+            form.reset();
+            await queryClient.invalidateQueries({ queryKey: ['roles'] });
+            notifications.show({ color: 'green', message: 'Role created' });
+          } catch (err) {
+            setError(
+              applyApiError(err, (e) =>
+                form.setErrors({
+                  ...e,
+                  permissions: Object.entries(e).find(([k]) => k.startsWith('permissions'))?.[1],
+                }),
+              ),
+            );
+          }
+        })}
+      >
+        <Stack>
+          <FormError error={error} />
+          <Group align="flex-start" wrap="wrap">
+            <TextInput label="Name" w={220} key={form.key('name')} {...form.getInputProps('name')} />
+            <TagsInput
+              label="Permissions"
+              description="module:resource:action, * for any part"
+              placeholder="crm:contacts:read"
+              w={420}
+              key={form.key('permissions')}
+              {...form.getInputProps('permissions')}
+            />
+          </Group>
+          <Group>
+            <Button type="submit">Create role</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Card>
+  );
+}
+
+function TeamMembersModal({ team, members, onClose }: { team: Team; members: Member[]; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [inTeam, setInTeam] = useState(team.members.map((m) => m.userId));
+  const [leaders, setLeaders] = useState(team.members.filter((m) => m.isLeader).map((m) => m.userId));
+  const [error, setError] = useState<unknown>(null);
+  const options = members.filter((m) => m.status === 'active').map((m) => ({ value: m.userId, label: m.name }));
+  return (
+    <Modal opened onClose={onClose} title={`Members of ${team.name}`}>
+      <Stack>
+        <FormError error={error} />
+        <MultiSelect label="Members" data={options} value={inTeam} onChange={setInTeam} searchable />
+        <MultiSelect
+          label="Leaders"
+          description="Leaders see the records of this team's members, and of the teams under it."
+          data={options.filter((o) => inTeam.includes(o.value))}
+          value={leaders.filter((l) => inTeam.includes(l))}
+          onChange={setLeaders}
+        />
+        <Group justify="flex-end">
+          <Button
+            onClick={async () => {
+              try {
+                await api(`/api/v1/teams/${team.id}/members`, {
+                  method: 'PUT',
+                  body: { members: inTeam.map((userId) => ({ userId, isLeader: leaders.includes(userId) })) },
+                });
+                await queryClient.invalidateQueries({ queryKey: ['teams'] });
+                onClose();
+              } catch (err) {
+                setError(err);
+              }
+            }}
+          >
+            Save
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+function Teams() {
+  const { can } = useAuth();
+  const queryClient = useQueryClient();
+  const teams = useQuery({
+    queryKey: ['teams'],
+    queryFn: async () => (await api<{ data: Team[] }>('/api/v1/teams')).data,
+  });
+  const members = useQuery({
+    queryKey: ['members'],
+    queryFn: async () => (await api<{ data: Member[] }>('/api/v1/members')).data,
+  });
+  const [editing, setEditing] = useState<Team | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const form = useForm({
+    mode: 'uncontrolled',
+    initialValues: { name: '', parentId: '' },
+    validate: { name: (v) => (v.trim() ? null : 'Name the team') },
+  });
+  const byId = new Map((teams.data ?? []).map((t) => [t.id, t]));
+  const depth = (t: Team): number => (t.parentId && byId.get(t.parentId) ? 1 + depth(byId.get(t.parentId) as Team) : 0);
+  const ordered: Team[] = [];
+  const visit = (parent: string | null) => {
+    for (const t of (teams.data ?? []).filter(
+      (x) => (x.parentId && byId.has(x.parentId) ? x.parentId : null) === parent,
+    )) {
+      ordered.push(t);
+      visit(t.id);
+    }
+  };
+  visit(null);
+  return (
+    <Stack>
+      <Title order={2} size="h3">
+        Teams
+      </Title>
+      {can('admin:teams:create') && (
+        <Card withBorder padding="lg">
+          <form
+            onSubmit={form.onSubmit(async (values) => {
+              setError(null);
+              try {
+                await api('/api/v1/teams', {
+                  method: 'POST',
+                  body: { name: values.name.trim(), parentId: values.parentId || null },
+                });
+                form.reset();
+                await queryClient.invalidateQueries({ queryKey: ['teams'] });
+              } catch (err) {
+                setError(applyApiError(err, form.setErrors));
+              }
+            })}
+          >
+            <Stack>
+              <FormError error={error} />
+              <Group align="flex-end" wrap="wrap">
+                <TextInput label="Team name" w={220} key={form.key('name')} {...form.getInputProps('name')} />
+                <Select
+                  label="Part of"
+                  placeholder="No parent team"
+                  clearable
+                  data={(teams.data ?? []).map((t) => ({ value: t.id, label: t.name }))}
+                  w={220}
+                  key={form.key('parentId')}
+                  {...form.getInputProps('parentId')}
+                />
+                <Button type="submit">Create team</Button>
+              </Group>
+            </Stack>
+          </form>
+        </Card>
+      )}
+      {ordered.length === 0 && <Text c="dimmed">No teams yet. Teams let leaders see their people's records.</Text>}
+      {ordered.map((t) => (
+        <Card key={t.id} withBorder padding="sm" ml={depth(t) * 24} data-testid={`team-${t.name}`}>
+          <Group justify="space-between">
+            <div>
+              <Text fw={600}>{t.name}</Text>
+              <Group gap={4} mt={4}>
+                {t.members.length === 0 && (
+                  <Text size="xs" c="dimmed">
+                    No members
+                  </Text>
+                )}
+                {t.members.map((m) => (
+                  <Badge key={m.userId} variant={m.isLeader ? 'filled' : 'light'} tt="none">
+                    {m.name}
+                    {m.isLeader ? ' (leader)' : ''}
+                  </Badge>
+                ))}
+              </Group>
+            </div>
+            {can('admin:teams:update') && (
+              <Group gap="xs">
+                <Button size="xs" variant="light" onClick={() => setEditing(t)}>
+                  Members
+                </Button>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  color="red"
+                  onClick={async () => {
+                    if (!window.confirm(`Delete the team ${t.name}? Its sub-teams move to the top.`)) return;
+                    await api(`/api/v1/teams/${t.id}`, { method: 'DELETE' });
+                    await queryClient.invalidateQueries({ queryKey: ['teams'] });
+                  }}
+                >
+                  Delete
+                </Button>
+              </Group>
+            )}
+          </Group>
+        </Card>
+      ))}
+      {editing && members.data && (
+        <TeamMembersModal team={editing} members={members.data} onClose={() => setEditing(null)} />
+      )}
+    </Stack>
+  );
+}
+
+export function RolesTeamsPage() {
+  const roles = useRoles();
+  const { can } = useAuth();
+  return (
+    <Stack maw={900} gap="lg">
+      <Title order={1}>Roles &amp; Teams</Title>
+      <Text c="dimmed">
+        Each member has one role. Permissions read <code>module:resource:action</code>; <code>*</code> stands for any.
+      </Text>
+      <Accordion variant="separated">
+        {roles.data?.map((r) => (
+          <Accordion.Item key={r.id} value={r.key}>
+            <Accordion.Control>
+              <Group>
+                <Text fw={600}>{r.name}</Text>
+                {!r.isSystem && <Badge variant="light">custom</Badge>}
+                <Text size="sm" c="dimmed">
+                  {r.description}
+                </Text>
+              </Group>
+            </Accordion.Control>
+            <Accordion.Panel>
+              <Group gap={6}>
+                {r.permissions.map((p) => (
+                  <Badge key={p} variant="outline" tt="none">
+                    {p}
+                  </Badge>
+                ))}
+              </Group>
+            </Accordion.Panel>
+          </Accordion.Item>
+        ))}
+      </Accordion>
+      {can('admin:roles:create') && <NewRole />}
+      <Teams />
+    </Stack>
+  );
+}
