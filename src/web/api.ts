@@ -59,7 +59,11 @@ function toError(res: Response, body: unknown): ApiError {
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      const res = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'x-albedo-client': 'web' },
+      });
       if (res.ok) {
         const body = (await res.json()) as { data: SignedIn };
         setAccessToken(body.data.accessToken);
@@ -90,6 +94,7 @@ export async function api<T = unknown>(
       credentials: 'same-origin',
       headers: {
         accept: 'application/json',
+        'x-albedo-client': 'web',
         ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(options.auth !== false && accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
       },
@@ -100,6 +105,21 @@ export async function api<T = unknown>(
   const body = await parse(res);
   if (!res.ok) throw toError(res, body);
   return body as T;
+}
+
+/** Fetches a file with the session's token and hands it to the browser as a download. */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  const send = () => fetch(path, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} });
+  let res = await send();
+  if (res.status === 401 && (await refreshSession())) res = await send();
+  if (!res.ok) throw toError(res, await parse(res));
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
 }
 
 export async function getJson<T>(url: string): Promise<{ status: number; body: T }> {

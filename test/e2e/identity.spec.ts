@@ -147,3 +147,17 @@ test('an owner builds a team, a custom role and an access token', async ({ page 
   const after = await page.request.get('/api/v1/members', { headers: { authorization: `Bearer ${token}` } });
   expect(after.status()).toBe(401);
 });
+
+test('an admin reads the audit log and exports it as CSV', async ({ page }, testInfo) => {
+  await signUp(page, `audrey-${unique()}@example.com`, 'Audrey Admin', 'Ledger Ltd');
+  await page.goto('/settings/audit');
+  await expect(page.getByRole('cell', { name: 'workspace.created' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'auth.signup' })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('audit.png'), fullPage: true });
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const file = await downloading;
+  expect(file.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = await (await file.createReadStream()).toArray();
+  expect(Buffer.concat(text).toString('utf8')).toContain('auth.signup');
+});

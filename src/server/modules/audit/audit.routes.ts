@@ -20,6 +20,15 @@ const entry = z.object({
   createdAt: z.date(),
 });
 
+const filters = z.object({
+  actorId: z.uuid().optional(),
+  action: z.string().max(100).optional(),
+  entityType: z.string().max(100).optional(),
+  entityId: z.uuid().optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+
 export async function auditRoutes(app: FastifyInstance, deps: { audit: AuditService; guards: Guards }): Promise<void> {
   await protectedRoutes(app, deps.guards, (scope) => {
     const p = scope.withTypeProvider<ZodTypeProvider>();
@@ -29,13 +38,7 @@ export async function auditRoutes(app: FastifyInstance, deps: { audit: AuditServ
         schema: {
           tags: ['audit'],
           summary: 'The audit log, newest first',
-          querystring: z.object({
-            actorId: z.uuid().optional(),
-            action: z.string().max(100).optional(),
-            entityType: z.string().max(100).optional(),
-            entityId: z.uuid().optional(),
-            from: z.coerce.date().optional(),
-            to: z.coerce.date().optional(),
+          querystring: filters.extend({
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().max(500).optional(),
           }),
@@ -48,6 +51,26 @@ export async function auditRoutes(app: FastifyInstance, deps: { audit: AuditServ
         },
       },
       async (request) => deps.audit.list(actorOf(request), request.query),
+    );
+    p.get(
+      '/api/v1/audit/export',
+      {
+        schema: {
+          tags: ['audit'],
+          summary: 'The audit log as CSV (same filters as the list; at most 100,000 rows, newest first)',
+          querystring: filters,
+          produces: ['text/csv'],
+        },
+      },
+      async (request, reply) => {
+        const { csv, truncated } = await deps.audit.exportCsv(actorOf(request), request.query);
+        const day = new Date().toISOString().slice(0, 10);
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="audit-${day}.csv"`)
+          .header('x-truncated', String(truncated))
+          .send(csv);
+      },
     );
     p.get(
       '/api/v1/admin/outbox',

@@ -5,6 +5,7 @@ import { users } from '#server/db/schema/identity.ts';
 import { outboxEmails } from '#server/db/schema/mail.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
 import type { Actor } from '#server/platform/actor.ts';
+import { recordAudit } from '#server/platform/audit.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
@@ -31,14 +32,21 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   }
 }
 
+export const EXPORT_LIMIT = 100_000;
+
+/** One CSV cell: quoted when needed, and defused when a spreadsheet would read it as a formula. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
 const encodeCursor = (at: Date, id: string) =>
   Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 
 export function createAuditService(deps: { db: Database }) {
   const { db } = deps;
 
-  async function list(actor: Actor, f: AuditFilters) {
-    assertPermission(actor, 'admin:audit:read');
+  function filtersToWhere(f: Omit<AuditFilters, 'limit' | 'cursor'>): SQL[] {
     const where: SQL[] = [];
     if (f.actorId) where.push(eq(auditLog.actorId, f.actorId));
     if (f.action) where.push(eq(auditLog.action, f.action));
@@ -46,6 +54,12 @@ export function createAuditService(deps: { db: Database }) {
     if (f.entityId) where.push(eq(auditLog.entityId, f.entityId));
     if (f.from) where.push(gte(auditLog.createdAt, f.from));
     if (f.to) where.push(lte(auditLog.createdAt, f.to));
+    return where;
+  }
+
+  async function list(actor: Actor, f: AuditFilters) {
+    assertPermission(actor, 'admin:audit:read');
+    const where = filtersToWhere(f);
     if (f.cursor) {
       const c = decodeCursor(f.cursor);
       // Keyset on (created_at, id) descending: stable while new entries arrive.
@@ -105,7 +119,66 @@ export function createAuditService(deps: { db: Database }) {
     );
   }
 
-  return { list, outbox };
+  /**
+   * The filtered log as CSV, newest first, at most EXPORT_LIMIT rows. The export is itself a
+   * security event and is audited in the same transaction.
+   */
+  async function exportCsv(
+    actor: Actor,
+    f: Omit<AuditFilters, 'limit' | 'cursor'>,
+  ): Promise<{ csv: string; rows: number; truncated: boolean }> {
+    assertPermission(actor, 'admin:audit:read');
+    return withWorkspace(db, actor, async (tx) => {
+      const rows = await tx
+        .select({ entry: auditLog, actorEmail: users.email })
+        .from(auditLog)
+        .leftJoin(users, eq(users.id, auditLog.actorId))
+        .where(and(eq(auditLog.workspaceId, actor.workspaceId), ...filtersToWhere(f)))
+        .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+        .limit(EXPORT_LIMIT + 1);
+      const truncated = rows.length > EXPORT_LIMIT;
+      const header = [
+        'time',
+        'actor',
+        'action',
+        'entity_type',
+        'entity_id',
+        'channel',
+        'changes',
+        'metadata',
+        'ip',
+        'user_agent',
+        'request_id',
+      ];
+      const lines = rows
+        .slice(0, EXPORT_LIMIT)
+        .map((r) =>
+          [
+            r.entry.createdAt.toISOString(),
+            r.actorEmail ?? r.entry.actorId ?? 'system',
+            r.entry.action,
+            r.entry.entityType,
+            r.entry.entityId ?? '',
+            r.entry.channel,
+            r.entry.changes ? JSON.stringify(r.entry.changes) : '',
+            r.entry.metadata ? JSON.stringify(r.entry.metadata) : '',
+            r.entry.ip ?? '',
+            r.entry.userAgent ?? '',
+            r.entry.requestId ?? '',
+          ]
+            .map(csvCell)
+            .join(','),
+        );
+      await recordAudit(tx, actor, {
+        action: 'audit.exported',
+        entityType: 'audit_log',
+        metadata: { filters: f, rows: lines.length },
+      });
+      return { csv: `${[header.join(','), ...lines].join('\r\n')}\r\n`, rows: lines.length, truncated };
+    });
+  }
+
+  return { list, exportCsv, outbox };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

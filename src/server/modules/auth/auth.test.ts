@@ -101,6 +101,25 @@ describe('sign-up', () => {
     expect(roles).toHaveLength(14);
   });
 
+  it('records the channel: the web app, or an API client', async () => {
+    const web = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      headers: { 'x-albedo-client': 'web', 'user-agent': 'Mozilla/5.0 test' },
+      payload: { email: 'from-web@example.com', password: PASSWORD, name: 'Web', workspaceName: 'Web Co' },
+    });
+    const api = await signup('from-api@example.com');
+    const channel = async (ws: string) =>
+      (
+        await t.db.query<{ channel: string; user_agent: string | null }>(
+          `select channel, user_agent from audit_log where workspace_id = $1 and action = 'auth.signup'`,
+          [ws],
+        )
+      )[0];
+    expect(await channel(web.json().data.workspace.id)).toEqual({ channel: 'web', user_agent: 'Mozilla/5.0 test' });
+    expect((await channel(api.workspace.id))?.channel).toBe('api');
+  });
+
   it('never stores the password or tokens in clear', async () => {
     const s = await signup('secret-keeper@example.com');
     const dump = JSON.stringify(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvCell } from '#server/modules/audit/audit.service.ts';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 
@@ -355,10 +356,41 @@ describe('workspace settings and audit log', () => {
     expect((await get(owner, '/api/v1/audit?cursor=garbage')).statusCode).toBe(400);
   });
 
+  it('exports the filtered log as CSV, and audits the export', async () => {
+    const owner = await signup('owner11@example.com', 'Export Co');
+    await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/workspace',
+      headers: bearer(owner.accessToken),
+      payload: { name: 'Export, "Quoted" Co' },
+    });
+    const res = await get(owner, '/api/v1/audit/export?action=workspace.updated');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/);
+    const lines = res.body.trim().split('\r\n');
+    expect(lines[0]).toBe('time,actor,action,entity_type,entity_id,channel,changes,metadata,ip,user_agent,request_id');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('owner11@example.com,workspace.updated,workspace,');
+    // Quotes inside a cell are doubled and the cell quoted.
+    expect(lines[1]).toContain('""old"":""Export Co""');
+    expect(lines[1]).toMatch(/,"\{""name"":/);
+    const exported = (await get(owner, '/api/v1/audit?action=audit.exported')).json().data;
+    expect(exported[0].metadata).toMatchObject({ filters: { action: 'workspace.updated' }, rows: 1 });
+  });
+
+  it('defuses spreadsheet formulas in exported cells', () => {
+    expect(csvCell('=HYPERLINK("http://evil")')).toBe(`"'=HYPERLINK(""http://evil"")"`);
+    expect(csvCell('+1')).toBe("'+1");
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+  });
+
   it('is for admins only', async () => {
     const owner = await signup('owner10@example.com', 'Private Co');
     const member = await join(owner, 'member10@example.com', 'member');
     expect((await get(member, '/api/v1/audit')).statusCode).toBe(403);
+    expect((await get(member, '/api/v1/audit/export')).statusCode).toBe(403);
   });
 });
 

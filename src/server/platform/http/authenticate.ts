@@ -24,7 +24,9 @@ export interface Authenticator {
 
 export function requestContext(request: FastifyRequest): RequestContext {
   const ua = request.headers['user-agent'];
-  return { channel: 'api', requestId: request.id, ip: request.ip, ...(ua ? { userAgent: ua } : {}) };
+  // The web app labels its calls so the audit log can tell the app from API clients (a label, not a credential).
+  const channel = request.headers['x-albedo-client'] === 'web' ? 'web' : 'api';
+  return { channel, requestId: request.id, ip: request.ip, ...(ua ? { userAgent: ua } : {}) };
 }
 
 export function actorOf(request: FastifyRequest): SessionActor {

@@ -17,7 +17,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../api.ts';
+import { api, download } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { applyApiError, FormError } from '../../components/form-error.tsx';
 
@@ -117,13 +117,26 @@ export function AuditPage() {
   return (
     <Stack gap="lg" maw={1100}>
       <Title order={1}>Audit log</Title>
-      <TextInput
-        label="Action"
-        placeholder="e.g. auth.login or member.role_changed"
-        w={320}
-        value={action}
-        onChange={(e) => setAction(e.currentTarget.value)}
-      />
+      <Group align="flex-end">
+        <TextInput
+          label="Action"
+          placeholder="e.g. auth.login or member.role_changed"
+          w={320}
+          value={action}
+          onChange={(e) => setAction(e.currentTarget.value)}
+        />
+        <Button
+          variant="light"
+          onClick={() =>
+            download(
+              `/api/v1/audit/export${action.trim() ? `?action=${encodeURIComponent(action.trim())}` : ''}`,
+              'audit.csv',
+            )
+          }
+        >
+          Export CSV
+        </Button>
+      </Group>
       <Card withBorder padding="lg">
         {query.isPending && <Loader />}
         {!query.isPending && entries.length === 0 && <Text c="dimmed">No entries match.</Text>}
