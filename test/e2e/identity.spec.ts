@@ -161,3 +161,14 @@ test('an admin reads the audit log and exports it as CSV', async ({ page }, test
   const text = await (await file.createReadStream()).toArray();
   expect(Buffer.concat(text).toString('utf8')).toContain('auth.signup');
 });
+
+test('the sign-up form shows the server’s verdict on a weak password beside the field', async ({ page }) => {
+  await page.goto('/signup');
+  await page.getByLabel('Your name').fill('Weak Walter');
+  await page.getByLabel('Work email').fill(`walter-${unique()}@example.com`);
+  await page.getByLabel('Password', { exact: true }).fill('password123456');
+  await page.getByLabel('Workspace name').fill('Weak Co');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page.getByText('Password is too common; choose a less guessable one')).toBeVisible();
+  await expect(page).toHaveURL(/\/signup$/);
+});

@@ -6,15 +6,18 @@ import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { AuthLayout } from '../../components/auth-layout.tsx';
 import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 export function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { email: '' },
     validate: { email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter your email address') },
+  });
+  const submit = useSubmit(form, async (values) => {
+    await api('/api/v1/auth/password/forgot', { method: 'POST', auth: false, body: values });
+    setSent(true);
   });
   if (sent) {
     return (
@@ -30,22 +33,9 @@ export function ForgotPasswordPage() {
   }
   return (
     <AuthLayout title="Forgot your password?" subtitle="We will email you a link to choose a new one.">
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            await api('/api/v1/auth/password/forgot', { method: 'POST', auth: false, body: values });
-            setSent(true);
-          } catch (err) {
-            setError(applyApiError(err, form.setErrors));
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <TextInput
             label="Email"
             type="email"
@@ -54,7 +44,7 @@ export function ForgotPasswordPage() {
             key={form.key('email')}
             {...form.getInputProps('email')}
           />
-          <Button type="submit" loading={busy} fullWidth>
+          <Button type="submit" loading={submit.busy} fullWidth>
             Send the link
           </Button>
           <Anchor component={Link} to="/login" size="sm" ta="center">

@@ -1,17 +1,15 @@
 import { Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, type SignedIn } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { AuthLayout } from '../../components/auth-layout.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 export function SignupPage() {
   const auth = useAuth();
   const navigate = useNavigate();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: '', email: '', password: '', workspaceName: '' },
@@ -22,30 +20,21 @@ export function SignupPage() {
       workspaceName: (v) => (v.trim() ? null : 'Name your workspace, e.g. your company'),
     },
   });
+  const submit = useSubmit(form, async (values) => {
+    const result = await api<{ data: SignedIn }>('/api/v1/auth/signup', {
+      method: 'POST',
+      auth: false,
+      body: values,
+    });
+    auth.signedIn(result.data);
+    navigate('/', { replace: true });
+  });
 
   return (
     <AuthLayout title="Create your workspace" subtitle="You will be its owner, and can invite your team next.">
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            const result = await api<{ data: SignedIn }>('/api/v1/auth/signup', {
-              method: 'POST',
-              auth: false,
-              body: values,
-            });
-            auth.signedIn(result.data);
-            navigate('/', { replace: true });
-          } catch (err) {
-            setError(applyApiError(err, form.setErrors));
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <TextInput
             label="Your name"
             autoComplete="name"
@@ -68,7 +57,7 @@ export function SignupPage() {
             {...form.getInputProps('password')}
           />
           <TextInput label="Workspace name" key={form.key('workspaceName')} {...form.getInputProps('workspaceName')} />
-          <Button type="submit" loading={busy} fullWidth>
+          <Button type="submit" loading={submit.busy} fullWidth>
             Create workspace
           </Button>
           <Text size="sm" ta="center">

@@ -19,7 +19,8 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useState } from 'react';
 import { api, download } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 interface Workspace {
   id: string;
@@ -38,37 +39,26 @@ export function WorkspacePage() {
 }
 
 function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: () => void }) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: workspace.name, requireMfa: workspace.requireMfa },
     validate: { name: (v) => (v.trim() ? null : 'Name the workspace') },
   });
+  const submit = useSubmit(form, async (values) => {
+    await api('/api/v1/workspace', {
+      method: 'PATCH',
+      body: { name: values.name.trim(), requireMfa: values.requireMfa },
+    });
+    notifications.show({ color: 'green', message: 'Workspace saved' });
+    onSaved();
+  });
   return (
     <Stack maw={560} gap="lg">
       <Title order={1}>Workspace</Title>
       <Card withBorder padding="lg">
-        <form
-          onSubmit={form.onSubmit(async (values) => {
-            setBusy(true);
-            setError(null);
-            try {
-              await api('/api/v1/workspace', {
-                method: 'PATCH',
-                body: { name: values.name.trim(), requireMfa: values.requireMfa },
-              });
-              notifications.show({ color: 'green', message: 'Workspace saved' });
-              onSaved();
-            } catch (err) {
-              setError(applyApiError(err, form.setErrors));
-            } finally {
-              setBusy(false);
-            }
-          })}
-        >
+        <form onSubmit={submit.onSubmit}>
           <Stack>
-            <FormError error={error} />
+            <FormError error={submit.error} />
             <TextInput label="Name" key={form.key('name')} {...form.getInputProps('name')} />
             <Switch
               label="Require two-factor authentication"
@@ -77,7 +67,7 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
               {...form.getInputProps('requireMfa', { type: 'checkbox' })}
             />
             <Group>
-              <Button type="submit" loading={busy}>
+              <Button type="submit" loading={submit.busy}>
                 Save
               </Button>
             </Group>

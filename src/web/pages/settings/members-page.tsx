@@ -6,7 +6,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 export const DEPARTMENTS = ['sales', 'marketing', 'operations', 'finance', 'management'];
 
@@ -42,12 +43,19 @@ export function useRoles() {
 
 function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited: () => void }) {
   const { me } = useAuth();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { email: '', roleKey: 'member', department: '' },
     validate: { email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter an email address') },
+  });
+  const submit = useSubmit(form, async (values) => {
+    await api('/api/v1/invites', {
+      method: 'POST',
+      body: { email: values.email.trim(), roleKey: values.roleKey, department: values.department || null },
+    });
+    notifications.show({ color: 'green', message: `Invitation sent to ${values.email.trim()}` });
+    form.reset();
+    onInvited();
   });
   const choices = roles
     .filter((r) => r.key !== 'owner' || me?.role === 'owner')
@@ -57,27 +65,9 @@ function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited: () => void
       <Title order={2} size="h4" mb="sm">
         Invite someone
       </Title>
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            await api('/api/v1/invites', {
-              method: 'POST',
-              body: { email: values.email.trim(), roleKey: values.roleKey, department: values.department || null },
-            });
-            notifications.show({ color: 'green', message: `Invitation sent to ${values.email.trim()}` });
-            form.reset();
-            onInvited();
-          } catch (err) {
-            setError(applyApiError(err, form.setErrors));
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <Group align="flex-end" wrap="wrap">
             <TextInput label="Email" type="email" w={260} key={form.key('email')} {...form.getInputProps('email')} />
             <Select
@@ -96,7 +86,7 @@ function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited: () => void
               key={form.key('department')}
               {...form.getInputProps('department')}
             />
-            <Button type="submit" loading={busy}>
+            <Button type="submit" loading={submit.busy}>
               Send invitation
             </Button>
           </Group>

@@ -2,46 +2,35 @@ import { Badge, Button, Card, Group, Stack, Text, TextInput, Title } from '@mant
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 export function ProfilePage() {
   const { me } = useAuth();
   const queryClient = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: me?.name ?? '' },
     validate: { name: (v) => (v.trim() ? null : 'Enter your name') },
+  });
+  const submit = useSubmit(form, async (values) => {
+    await api('/api/v1/me', { method: 'PATCH', body: { name: values.name.trim() } });
+    await queryClient.invalidateQueries({ queryKey: ['me'] });
+    notifications.show({ color: 'green', message: 'Profile saved' });
   });
   if (!me) return null;
   return (
     <Stack maw={560} gap="lg">
       <Title order={1}>Profile</Title>
       <Card withBorder padding="lg">
-        <form
-          onSubmit={form.onSubmit(async (values) => {
-            setBusy(true);
-            setError(null);
-            try {
-              await api('/api/v1/me', { method: 'PATCH', body: { name: values.name.trim() } });
-              await queryClient.invalidateQueries({ queryKey: ['me'] });
-              notifications.show({ color: 'green', message: 'Profile saved' });
-            } catch (err) {
-              setError(applyApiError(err, form.setErrors));
-            } finally {
-              setBusy(false);
-            }
-          })}
-        >
+        <form onSubmit={submit.onSubmit}>
           <Stack>
-            <FormError error={error} />
+            <FormError error={submit.error} />
             <TextInput label="Name" key={form.key('name')} {...form.getInputProps('name')} />
             <Group>
-              <Button type="submit" loading={busy}>
+              <Button type="submit" loading={submit.busy}>
                 Save
               </Button>
             </Group>

@@ -23,11 +23,10 @@ import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 import { TokensCard } from './tokens-card.tsx';
 
 function ChangePassword() {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { currentPassword: '', newPassword: '' },
@@ -36,28 +35,19 @@ function ChangePassword() {
       newPassword: (v) => (v.length >= 12 ? null : 'Use at least 12 characters'),
     },
   });
+  const submit = useSubmit(form, async (values) => {
+    await api('/api/v1/me/password', { method: 'POST', body: values });
+    form.reset();
+    notifications.show({ color: 'green', message: 'Password changed. Your other sessions were signed out.' });
+  });
   return (
     <Card withBorder padding="lg">
       <Title order={2} size="h4" mb="sm">
         Password
       </Title>
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            await api('/api/v1/me/password', { method: 'POST', body: values });
-            form.reset();
-            notifications.show({ color: 'green', message: 'Password changed. Your other sessions were signed out.' });
-          } catch (err) {
-            setError(applyApiError(err, form.setErrors));
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <PasswordInput
             label="Current password"
             autoComplete="current-password"
@@ -71,7 +61,7 @@ function ChangePassword() {
             {...form.getInputProps('newPassword')}
           />
           <Group>
-            <Button type="submit" loading={busy}>
+            <Button type="submit" loading={submit.busy}>
               Change password
             </Button>
           </Group>
@@ -106,6 +96,12 @@ function TwoFactor() {
       password: (v) => (v ? null : 'Enter your password'),
       code: (v) => (v.trim().length >= 6 ? null : 'Enter a code'),
     },
+  });
+  const offSubmit = useSubmit(offForm, async (values) => {
+    await api('/api/v1/me/mfa/disable', { method: 'POST', body: values });
+    offForm.reset();
+    await refresh();
+    notifications.show({ message: 'Two-factor authentication is off' });
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['me'] });
 
@@ -147,7 +143,7 @@ function TwoFactor() {
           {me?.mfaEnabled ? 'On' : 'Off'}
         </Badge>
       </Group>
-      <FormError error={error} />
+      <FormError error={error ?? offSubmit.error} />
       {!me?.mfaEnabled && !setup && (
         <Stack align="flex-start">
           <Text size="sm">
@@ -222,22 +218,7 @@ function TwoFactor() {
         </form>
       )}
       {me?.mfaEnabled && (
-        <form
-          onSubmit={offForm.onSubmit(async (values) => {
-            setBusy(true);
-            setError(null);
-            try {
-              await api('/api/v1/me/mfa/disable', { method: 'POST', body: values });
-              offForm.reset();
-              await refresh();
-              notifications.show({ message: 'Two-factor authentication is off' });
-            } catch (err) {
-              setError(applyApiError(err, offForm.setErrors));
-            } finally {
-              setBusy(false);
-            }
-          })}
-        >
+        <form onSubmit={offSubmit.onSubmit}>
           <Stack>
             <Text size="sm">To turn it off, confirm with your password and a current code.</Text>
             <Group align="flex-start">
@@ -257,7 +238,7 @@ function TwoFactor() {
               />
             </Group>
             <Group>
-              <Button type="submit" color="red" variant="light" loading={busy}>
+              <Button type="submit" color="red" variant="light" loading={offSubmit.busy}>
                 Turn off
               </Button>
             </Group>

@@ -19,7 +19,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 interface Token {
   id: string;
@@ -36,8 +37,6 @@ export function TokensCard() {
     queryFn: async () => (await api<{ data: Token[] }>('/api/v1/me/tokens')).data,
   });
   const [created, setCreated] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: '', scopes: [] as string[], expiresInDays: '90' },
@@ -45,6 +44,15 @@ export function TokensCard() {
       name: (v) => (v.trim() ? null : 'Name the token after what uses it'),
       scopes: (v) => (v.length ? null : 'Choose at least one permission'),
     },
+  });
+  const submit = useSubmit(form, async (values) => {
+    const res = await api<{ data: { token: string } }>('/api/v1/me/tokens', {
+      method: 'POST',
+      body: { name: values.name.trim(), scopes: values.scopes, expiresInDays: Number(values.expiresInDays) },
+    });
+    setCreated(res.data.token);
+    form.reset();
+    await tokens.refetch();
   });
   return (
     <Card withBorder padding="lg">
@@ -71,27 +79,9 @@ export function TokensCard() {
           </Group>
         </Alert>
       )}
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            const res = await api<{ data: { token: string } }>('/api/v1/me/tokens', {
-              method: 'POST',
-              body: { name: values.name.trim(), scopes: values.scopes, expiresInDays: Number(values.expiresInDays) },
-            });
-            setCreated(res.data.token);
-            form.reset();
-            await tokens.refetch();
-          } catch (err) {
-            setError(applyApiError(err, form.setErrors));
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <Group align="flex-start" wrap="wrap">
             <TextInput
               label="Name"
@@ -122,7 +112,7 @@ export function TokensCard() {
             />
           </Group>
           <Group>
-            <Button type="submit" loading={busy}>
+            <Button type="submit" loading={submit.busy}>
               Create token
             </Button>
           </Group>
