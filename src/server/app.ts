@@ -10,21 +10,12 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
 import { accessRoutes } from '#server/modules/access/access.routes.ts';
-import { createAccessService } from '#server/modules/access/access.service.ts';
 import { auditRoutes } from '#server/modules/audit/audit.routes.ts';
-import { createAuditService } from '#server/modules/audit/audit.service.ts';
 import { accountRoutes } from '#server/modules/auth/account.routes.ts';
-import { createAccountService } from '#server/modules/auth/account.service.ts';
 import { authRoutes, signedInResponder } from '#server/modules/auth/auth.routes.ts';
-import { createAuthService } from '#server/modules/auth/auth.service.ts';
-import { createMfaService } from '#server/modules/auth/mfa.service.ts';
-import { createPersonalTokensService } from '#server/modules/auth/personal-tokens.service.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
-import { createMembersService } from '#server/modules/members/members.service.ts';
 import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
-import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
-import { createTokenSigner } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
 import { collectRoutes } from '#server/platform/http/authenticate.ts';
@@ -33,11 +24,11 @@ import { createRateLimitGuards } from '#server/platform/http/rate-limits.ts';
 import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { registerWebApp } from '#server/platform/http/web.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
-import { createMailer } from '#server/platform/mail/mailer.ts';
 import { LazyChildLogger, RequestLogController } from '#server/platform/observability/logger.ts';
 import { registerMetrics } from '#server/platform/observability/metrics.ts';
 import { appVersion, webDistFolder } from '#server/platform/paths.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '#server/platform/rate-limit.ts';
+import { createServices } from '#server/services.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -149,12 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = registerMetrics(app, jobs);
   healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
 
-  const tokens = createTokenSigner(config.masterKey, config.publicUrl);
-  const clock = deps.clock ?? (() => new Date());
-  const mfa = createMfaService({ db, masterKey: config.masterKey, clock });
-  const mailer = createMailer({ db, jobs, smtpUrl: config.smtpUrl, from: config.mailFrom });
-  const account = createAccountService({ db, mailer, publicUrl: config.publicUrl, clock });
-  const auth = createAuthService({ db, tokens, mfa, account, clock });
+  const services = createServices({ config, db, jobs, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const { auth, mfa, account, members } = services;
   const limiter =
     deps.rateLimiter ?? (config.redisUrl ? await createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
   if (!deps.rateLimiter) app.addHook('onClose', () => limiter.close());
@@ -174,20 +161,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await accountRoutes(app, {
     account,
-    tokens: createPersonalTokensService({ db, clock }),
+    tokens: services.personalTokens,
     guards,
     limitPublic: limits.byIp,
   });
-  const members = createMembersService({ db, mailer, auth, publicUrl: config.publicUrl, clock });
   await membersRoutes(app, {
     members,
     guards,
     limitPublic: limits.byIp,
     sendSignedIn: signedInResponder(secureCookies),
   });
-  await workspacesRoutes(app, { workspaces: createWorkspacesService({ db, clock }), members, guards });
-  await auditRoutes(app, { audit: createAuditService({ db }), guards });
-  await accessRoutes(app, { access: createAccessService({ db, clock }), guards });
+  await workspacesRoutes(app, { workspaces: services.workspaces, members, guards });
+  await auditRoutes(app, { audit: services.audit, guards });
+  await accessRoutes(app, { access: services.access, guards });
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

@@ -1,18 +1,66 @@
-// The `albedo` command line. Subcommands arrive with the features that own them.
-import { ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
-import { openDatabase } from '#server/platform/db/database.ts';
+// The `albedo` command line: operator tasks through the same services as the app.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
+import type { RequestContext } from '#server/modules/auth/auth.service.ts';
+import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { expectedMigrationCount, runMigrations } from '#server/platform/db/migrate.ts';
+import { AppError } from '#server/platform/errors.ts';
+import { createJobQueue } from '#server/platform/jobs/queue.ts';
+import { createServices } from '#server/services.ts';
 
-const HELP = `Usage: albedo <command>
+const HELP = `Usage: albedo <command> [options]
 
 Commands:
-  migrate     Apply pending database migrations (embedded database in DATA_DIR, or DATABASE_URL)
-  outbox [N]  Show the N most recent mails (default 10): the outbox is where mail waits without SMTP
-  help        Show this help
+  migrate                         Apply pending database migrations
+  create-admin --email E --name N --workspace W [--password-stdin]
+                                  Create a workspace and its owner (prints a generated password
+                                  unless one is piped in with --password-stdin)
+  reset-password --email E [--password-stdin]
+                                  Set a new password (generated unless piped in), clear any
+                                  lockout and sign the user out everywhere
+  outbox [N]                      Show the N most recent mails (default 10): where mail waits without SMTP
+  help                            Show this help
 
 Configuration comes from the environment and .env, as for the server (see docs/configuration.md).`;
 
-const commands: Record<string, () => Promise<void>> = {
+const CLI_CONTEXT: RequestContext = { channel: 'system', userAgent: 'albedo-cli' };
+
+/** A password of ~120 bits that passes the policy, for operators to hand over once. */
+const generatedPassword = () => randomBytes(15).toString('base64url');
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+async function withServices<T>(
+  fn: (s: ReturnType<typeof createServices>, db: Database, config: Config) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config.database);
+  try {
+    await runMigrations(db);
+    // Jobs are only enqueued here (mail); a running server delivers them.
+    const jobs = createJobQueue({ db, logger: pino({ level: 'silent' }) });
+    return await fn(createServices({ config, db, jobs }), db, config);
+  } finally {
+    await db.close();
+  }
+}
+
+function option(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
+  return parseArgs({ args, options: spec, allowPositionals: true }).values as Record<
+    string,
+    string | boolean | undefined
+  >;
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
   async migrate() {
     const config = loadConfig();
     const db = await openDatabase(config.database);
@@ -25,12 +73,43 @@ const commands: Record<string, () => Promise<void>> = {
       await db.close();
     }
   },
-  async outbox() {
-    const limit = Math.min(Math.max(Number(process.argv[3] ?? 10) || 10, 1), 500);
-    const config = loadConfig();
-    const db = await openDatabase(config.database);
-    try {
-      await runMigrations(db);
+
+  async 'create-admin'(args) {
+    const o = option(args, {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      workspace: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    });
+    const missing = ['email', 'name', 'workspace'].filter((k) => typeof o[k] !== 'string' || !(o[k] as string).trim());
+    if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+    const password = o['password-stdin'] ? await readStdin() : generatedPassword();
+    await withServices(async (s) => {
+      const result = await s.auth.signup(
+        { email: o.email as string, name: o.name as string, workspaceName: o.workspace as string, password },
+        CLI_CONTEXT,
+      );
+      process.stdout.write(
+        `Created workspace "${result.workspace.name}" (${result.workspace.id}) with owner ${result.user.email}.\n`,
+      );
+      if (!o['password-stdin']) process.stdout.write(`Password (shown once): ${password}\n`);
+    });
+  },
+
+  async 'reset-password'(args) {
+    const o = option(args, { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+    if (typeof o.email !== 'string') throw new UsageError('missing --email');
+    const password = o['password-stdin'] ? await readStdin() : generatedPassword();
+    await withServices(async (s) => {
+      await s.account.setPassword(o.email as string, password, CLI_CONTEXT);
+      process.stdout.write(`Password set for ${o.email}; every session was signed out.\n`);
+      if (!o['password-stdin']) process.stdout.write(`New password (shown once): ${password}\n`);
+    });
+  },
+
+  async outbox(args) {
+    const limit = Math.min(Math.max(Number(args[0] ?? 10) || 10, 1), 500);
+    await withServices(async (_s, db) => {
       const mails = await db.query<{ to: string; subject: string; status: string; created_at: Date; text: string }>(
         `select "to", subject, status, created_at, text from outbox_emails order by created_at desc limit $1`,
         [limit],
@@ -41,14 +120,15 @@ const commands: Record<string, () => Promise<void>> = {
           `--- ${new Date(m.created_at).toISOString()}  [${m.status}]\nTo: ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n\n`,
         );
       }
-    } finally {
-      await db.close();
-    }
+    });
   },
+
   async help() {
     process.stdout.write(`${HELP}\n`);
   },
 };
+
+class UsageError extends Error {}
 
 async function run(argv: string[]): Promise<number> {
   loadDotEnv();
@@ -59,11 +139,21 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await command();
+    await command(argv.slice(1));
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const p of err.problems) process.stderr.write(`albedo: configuration error: ${p}\n`);
+      return 1;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`albedo ${name}: ${err.message}\n\n${HELP}\n`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      const fields = (err.details as { fields?: Array<{ field: string; message: string }> } | undefined)?.fields;
+      const detail = fields?.length ? fields.map((f) => f.message).join('; ') : err.message;
+      process.stderr.write(`albedo ${name}: ${detail}\n`);
       return 1;
     }
     process.stderr.write(`albedo: ${name} failed: ${(err as Error).message}\n`);

@@ -8,7 +8,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '#server/platform/
 import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { asSystem } from '#server/platform/db/tenancy.ts';
-import { ValidationError } from '#server/platform/errors.ts';
+import { NotFound, ValidationError } from '#server/platform/errors.ts';
 import type { Mailer } from '#server/platform/mail/mailer.ts';
 import type { RequestContext } from './auth.service.ts';
 
@@ -129,6 +129,46 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
     await (workspaceId ? asSystem(db, workspaceId, run) : db.orm.transaction(run));
   }
 
+  /** Sets a new password hash, clears any lockout, signs out every session, notifies, audits. */
+  async function replacePassword(
+    tx: Tx,
+    user: { id: string; email: string; name: string },
+    passwordHash: string,
+    workspaceId: string | null,
+    ctx: RequestContext,
+  ): Promise<void> {
+    const now = clock();
+    await tx
+      .update(users)
+      .set({ passwordHash, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
+      .where(eq(users.id, user.id));
+    // Whoever knew the old password is signed out everywhere.
+    await tx
+      .update(sessions)
+      .set({ revokedAt: now, revokedReason: 'password_reset' })
+      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+    await mailer.send(tx, { to: user.email, template: 'password-changed', values: { name: user.name }, workspaceId });
+    if (workspaceId) {
+      await recordAudit(
+        tx,
+        { workspaceId, userId: user.id, ...ctx },
+        { action: 'auth.password_reset', entityType: 'user', entityId: user.id },
+      );
+    }
+  }
+
+  /** For operators (`albedo reset-password`): set a user's password directly. */
+  async function setPassword(email: string, password: string, ctx: RequestContext): Promise<void> {
+    const [user] = await db.orm.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+    if (!user) throw new NotFound('User with that email');
+    const problem = await passwordProblem(password, { email: user.email });
+    if (problem) throw new ValidationError([{ field: 'password', message: `Password ${problem}` }]);
+    const passwordHash = await hashPassword(password);
+    const workspaceId = await homeWorkspace(user.id);
+    const run = (tx: Tx) => replacePassword(tx, user, passwordHash, workspaceId, ctx);
+    await (workspaceId ? asSystem(db, workspaceId, run) : db.orm.transaction(run));
+  }
+
   async function resetPassword(input: { token: string; password: string }, ctx: RequestContext): Promise<void> {
     const [pending] = await db.orm
       .select({ user: users })
@@ -141,32 +181,8 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
     const workspaceId = pending ? await homeWorkspace(pending.user.id) : null;
     const run = async (tx: Tx) => {
       const userId = await consume(tx, input.token, 'password_reset');
-      if (!userId) return false;
-      const now = clock();
-      await tx
-        .update(users)
-        .set({ passwordHash, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
-        .where(eq(users.id, userId));
-      // Whoever knew the old password is signed out everywhere.
-      await tx
-        .update(sessions)
-        .set({ revokedAt: now, revokedReason: 'password_reset' })
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
-      if (pending) {
-        await mailer.send(tx, {
-          to: pending.user.email,
-          template: 'password-changed',
-          values: { name: pending.user.name },
-          workspaceId,
-        });
-      }
-      if (workspaceId) {
-        await recordAudit(
-          tx,
-          { workspaceId, userId, ...ctx },
-          { action: 'auth.password_reset', entityType: 'user', entityId: userId },
-        );
-      }
+      if (!userId || !pending) return false;
+      await replacePassword(tx, pending.user, passwordHash, workspaceId, ctx);
       return true;
     };
     const ok = await (workspaceId ? asSystem(db, workspaceId, run) : db.orm.transaction(run));
@@ -233,6 +249,7 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
     resendVerification,
     forgotPassword,
     resetPassword,
+    setPassword,
     changePassword,
     updateProfile,
   };

@@ -8,7 +8,7 @@ import type { Actor } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
 import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
-import type { Database, Tx } from '#server/platform/db/database.ts';
+import { type Database, execRows, type Tx } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import { Conflict, Forbidden, NotFound, Unauthorized, ValidationError } from '#server/platform/errors.ts';
 import type { Mailer } from '#server/platform/mail/mailer.ts';
@@ -61,6 +61,30 @@ export function createMembersService(deps: {
   function assertMayGrant(actor: Actor, roleKey: string): void {
     if (roleKey === 'owner' && actor.role !== 'owner')
       throw new Forbidden('Only the owner can grant the owner role; transfer ownership instead.');
+  }
+
+  /**
+   * The plan's member limit counts active members and pending invitations (other than one being
+   * replaced), so an invitation that was sent can always be accepted.
+   */
+  async function assertSeatFree(tx: Tx, workspaceId: string, now: Date, replacingEmail?: string): Promise<void> {
+    const [ws] = await tx
+      .select({ maxUsers: workspaces.maxUsers })
+      .from(workspaces)
+      .where(eq(workspaces.id, workspaceId));
+    if (!ws?.maxUsers) return;
+    const [{ n } = { n: 0 }] = (
+      await execRows<{ n: number }>(
+        tx,
+        sql`select (select count(*) from members where status = 'active')
+               + (select count(*) from invitations
+                   where accepted_at is null and revoked_at is null and expires_at > ${now.toISOString()}::timestamptz
+                     and email <> ${replacingEmail ?? ''}) as n`,
+      )
+    ).map((r) => ({ n: Number(r.n) }));
+    if (n >= ws.maxUsers) {
+      throw new Conflict(`This workspace's plan allows ${ws.maxUsers} members, and every place is taken or invited.`);
+    }
   }
 
   async function list(actor: Actor): Promise<MemberView[]> {
@@ -124,6 +148,7 @@ export function createMembersService(deps: {
         .where(sql`lower(${users.email}) = ${email}`);
       if (existing.length) throw new Conflict(`${email} is already a member of this workspace.`);
       const now = clock();
+      await assertSeatFree(tx, actor.workspaceId, now, email);
       // A new invitation replaces a pending one for the same address.
       await tx
         .update(invitations)

@@ -327,6 +327,80 @@ describe('workspace settings and audit log', () => {
     });
   });
 
+  it('keeps a time zone, currency and locale, validated', async () => {
+    const owner = await signup('owner12@example.com', 'Zones Co');
+    const bad = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/workspace',
+      headers: bearer(owner.accessToken),
+      payload: { timezone: 'Mars/Olympus', currency: 'XYZ', locale: '12' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(
+      bad
+        .json()
+        .error.details.fields.map((f: { field: string }) => f.field)
+        .sort(),
+    ).toEqual(['body.currency', 'body.locale', 'body.timezone']);
+    const ok = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/workspace',
+      headers: bearer(owner.accessToken),
+      payload: { timezone: 'Europe/Berlin', currency: 'eur', locale: 'de-DE' },
+    });
+    expect(ok.json().data).toMatchObject({
+      timezone: 'Europe/Berlin',
+      currency: 'EUR',
+      locale: 'de-DE',
+      maxUsers: null,
+    });
+  });
+
+  it('enforces the member limit, which only the owner (billing) may set', async () => {
+    const owner = await signup('owner13@example.com', 'Small Plan Co');
+    const admin = await join(owner, 'admin13@example.com', 'admin');
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/workspace',
+          headers: bearer(admin.accessToken),
+          payload: { maxUsers: 100 },
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/workspace',
+          headers: bearer(owner.accessToken),
+          payload: { maxUsers: 3 },
+        })
+      ).statusCode,
+    ).toBe(200);
+    await inviteLink(owner, 'third@example.com', 'member');
+    const full = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invites',
+      headers: bearer(owner.accessToken),
+      payload: { email: 'fourth@example.com', roleKey: 'member' },
+    });
+    expect(full.statusCode).toBe(409);
+    expect(full.json().error.message).toMatch(/allows 3 members/);
+    // Re-inviting the same address replaces its invitation, so it still fits.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/invites',
+          headers: bearer(owner.accessToken),
+          payload: { email: 'third@example.com', roleKey: 'viewer' },
+        })
+      ).statusCode,
+    ).toBe(201);
+  });
+
   it('pages the audit log by cursor without repeating or skipping, and filters', async () => {
     const owner = await signup('owner9@example.com', 'Audit Co');
     for (let i = 0; i < 7; i++) {

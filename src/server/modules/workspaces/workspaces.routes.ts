@@ -6,7 +6,16 @@ import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/aut
 import type { MembersService } from '../members/members.service.ts';
 import type { WorkspacesService } from './workspaces.service.ts';
 
-const workspace = z.object({ id: z.uuid(), name: z.string(), requireMfa: z.boolean(), createdAt: z.date() });
+const workspace = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  requireMfa: z.boolean(),
+  timezone: z.string(),
+  currency: z.string(),
+  locale: z.string(),
+  maxUsers: z.number().int().nullable(),
+  createdAt: z.date(),
+});
 
 export async function workspacesRoutes(
   app: FastifyInstance,
@@ -32,7 +41,14 @@ export async function workspacesRoutes(
         schema: {
           tags: ['workspace'],
           summary: 'Change workspace settings',
-          body: z.object({ name: z.string().trim().min(1).max(200).optional(), requireMfa: z.boolean().optional() }),
+          body: z.object({
+            name: z.string().trim().min(1).max(200).optional(),
+            requireMfa: z.boolean().optional(),
+            timezone: z.string().trim().min(1).max(64).optional(),
+            currency: z.string().trim().toUpperCase().length(3).optional(),
+            locale: z.string().trim().min(2).max(35).optional(),
+            maxUsers: z.number().int().min(1).max(1_000_000).nullable().optional(),
+          }),
           response: { 200: z.object({ data: workspace }) },
         },
       },

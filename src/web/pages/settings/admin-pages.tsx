@@ -1,4 +1,4 @@
-// Admin pages: workspace settings, roles, the audit log and the mail outbox.
+// Admin pages: workspace settings, the audit log and the mail outbox.
 import {
   Accordion,
   Badge,
@@ -6,6 +6,7 @@ import {
   Card,
   Group,
   Loader,
+  Select,
   Stack,
   Switch,
   Table,
@@ -26,7 +27,13 @@ interface Workspace {
   id: string;
   name: string;
   requireMfa: boolean;
+  timezone: string;
+  currency: string;
+  locale: string;
 }
+
+const TIME_ZONES = Intl.supportedValuesOf('timeZone');
+const CURRENCIES = Intl.supportedValuesOf('currency');
 
 export function WorkspacePage() {
   const queryClient = useQueryClient();
@@ -41,13 +48,19 @@ export function WorkspacePage() {
 function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: () => void }) {
   const form = useForm({
     mode: 'uncontrolled',
-    initialValues: { name: workspace.name, requireMfa: workspace.requireMfa },
+    initialValues: {
+      name: workspace.name,
+      requireMfa: workspace.requireMfa,
+      timezone: workspace.timezone,
+      currency: workspace.currency,
+      locale: workspace.locale,
+    },
     validate: { name: (v) => (v.trim() ? null : 'Name the workspace') },
   });
   const submit = useSubmit(form, async (values) => {
     await api('/api/v1/workspace', {
       method: 'PATCH',
-      body: { name: values.name.trim(), requireMfa: values.requireMfa },
+      body: { ...values, name: values.name.trim() },
     });
     notifications.show({ color: 'green', message: 'Workspace saved' });
     onSaved();
@@ -60,6 +73,30 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
           <Stack>
             <FormError error={submit.error} />
             <TextInput label="Name" key={form.key('name')} {...form.getInputProps('name')} />
+            <Select
+              label="Time zone"
+              data={TIME_ZONES}
+              searchable
+              allowDeselect={false}
+              key={form.key('timezone')}
+              {...form.getInputProps('timezone')}
+            />
+            <Group grow>
+              <Select
+                label="Currency"
+                data={CURRENCIES}
+                searchable
+                allowDeselect={false}
+                key={form.key('currency')}
+                {...form.getInputProps('currency')}
+              />
+              <TextInput
+                label="Locale"
+                description="e.g. en-GB, de-DE"
+                key={form.key('locale')}
+                {...form.getInputProps('locale')}
+              />
+            </Group>
             <Switch
               label="Require two-factor authentication"
               description="Members without it can do nothing but set it up."

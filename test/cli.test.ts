@@ -1,0 +1,101 @@
+// The `albedo` command line as a process, against a real database it shares with the app.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '#server/platform/db/database.ts';
+import { projectRoot } from '#server/platform/paths.ts';
+import { createTestApp, TEST_MASTER_KEY } from '#test/support/app.ts';
+import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-cli-'));
+let pgDb: TestDatabase | undefined;
+let env: Record<string, string> = {};
+
+function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** Signs in through the real app on the CLI's database. */
+async function canLogin(email: string, password: string): Promise<boolean> {
+  const db = pgDb ?? (await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') }));
+  const t = await createTestApp({ db: pgDb ?? Object.assign(db, { url: null, dispose: () => db.close() }) });
+  try {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    return res.statusCode === 200;
+  } finally {
+    await t.app.close();
+    if (!pgDb) await db.close();
+  }
+}
+
+beforeAll(async () => {
+  if (usingPostgres) {
+    pgDb = await createTestDatabase();
+    env = { DATABASE_URL: pgDb.url as string, APP_MASTER_KEY: TEST_MASTER_KEY };
+  }
+});
+afterAll(async () => {
+  await pgDb?.dispose();
+});
+
+describe('albedo CLI', () => {
+  it('creates a workspace and its owner with a piped password', async () => {
+    const res = await cli(
+      ['create-admin', '--email', 'ops@example.com', '--name', 'Ops', '--workspace', 'Ops Co', '--password-stdin'],
+      'ops-harbour-lantern-99\n',
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/Created workspace "Ops Co" \([0-9a-f-]{36}\) with owner ops@example.com/);
+    expect(res.stdout).not.toContain('ops-harbour-lantern-99');
+    expect(await canLogin('ops@example.com', 'ops-harbour-lantern-99')).toBe(true);
+  });
+
+  it('resets a password to a generated one, shown once', async () => {
+    const res = await cli(['reset-password', '--email', 'OPS@example.com']);
+    expect(res.code).toBe(0);
+    const password = /New password \(shown once\): (\S+)/.exec(res.stdout)?.[1] as string;
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(await canLogin('ops@example.com', 'ops-harbour-lantern-99')).toBe(false);
+    expect(await canLogin('ops@example.com', password)).toBe(true);
+  });
+
+  it('refuses a weak password and bad usage with clear messages', async () => {
+    const weak = await cli(['reset-password', '--email', 'ops@example.com', '--password-stdin'], 'password');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('Password must be at least 12 characters');
+    const missing = await cli(['create-admin', '--email', 'x@example.com']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing --name, --workspace');
+    const nobody = await cli(['reset-password', '--email', 'ghost@example.com']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('User with that email not found');
+    const unknown = await cli(['launch-rockets']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "launch-rockets"');
+  });
+
+  it('lists the outbox', async () => {
+    const res = await cli(['outbox', '5']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Subject: Your Albedo password was changed');
+    expect(res.stdout).toContain('To: ops@example.com');
+  });
+});
