@@ -172,3 +172,19 @@ test('the sign-up form shows the server’s verdict on a weak password beside th
   await expect(page.getByText('Password is too common; choose a less guessable one')).toBeVisible();
   await expect(page).toHaveURL(/\/signup$/);
 });
+
+test('an owner sets the workspace time zone and currency', async ({ page }, testInfo) => {
+  await signUp(page, `wanda-${unique()}@example.com`, 'Wanda Owner', 'Zones Ltd');
+  await page.goto('/settings/workspace');
+  await page.getByRole('textbox', { name: 'Name' }).fill('Zones Limited');
+  await page.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Ber');
+  await page.getByRole('option', { name: 'Europe/Berlin' }).click();
+  await page.getByRole('combobox', { name: 'Currency' }).fill('EUR');
+  await page.getByRole('option', { name: 'EUR', exact: true }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Workspace saved')).toBeVisible();
+  await expect(page.getByTestId('workspace-name')).toHaveText('Zones Limited');
+  await page.screenshot({ path: testInfo.outputPath('workspace.png'), fullPage: true });
+  await page.reload();
+  await expect(page.getByRole('combobox', { name: 'Time zone' })).toHaveValue('Europe/Berlin');
+});

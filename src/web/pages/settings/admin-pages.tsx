@@ -81,7 +81,7 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
               key={form.key('timezone')}
               {...form.getInputProps('timezone')}
             />
-            <Group grow>
+            <Group grow align="flex-end">
               <Select
                 label="Currency"
                 data={CURRENCIES}
