@@ -126,10 +126,22 @@ test('an owner builds a team, a custom role and an access token', async ({ page 
   await expect(page.getByTestId('team-EMEA')).toContainText('Linus Owner (leader)');
 
   await page.getByLabel('Name', { exact: true }).fill('Field agent');
-  await page.getByRole('combobox', { name: 'Permissions' }).fill('crm:contacts:read');
+  await page.getByRole('combobox', { name: 'Permissions', exact: true }).fill('crm:contacts:read');
   await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'Create role' }).click();
   await expect(page.getByText('Field agent')).toBeVisible();
+
+  await page.getByLabel('Set name').fill('Quarter-end export');
+  await page.getByRole('combobox', { name: 'Set permissions' }).fill('crm:*:export');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Create set' }).click();
+  await expect(page.getByText('Quarter-end export', { exact: true }).first()).toBeVisible();
+  await page.getByRole('combobox', { name: 'Member' }).click();
+  await page.getByRole('option', { name: 'Linus Owner' }).click();
+  await page.getByRole('combobox', { name: 'Set', exact: true }).click();
+  await page.getByRole('option', { name: 'Quarter-end export' }).click();
+  await page.getByRole('button', { name: 'Grant' }).click();
+  await expect(page.getByText('Permission set granted')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('01-roles-teams.png'), fullPage: true });
 
   await page.goto('/settings/security');

@@ -187,6 +187,26 @@ export function MembersPage() {
                       </Badge>
                     </Table.Td>
                     <Table.Td>
+                      {me?.role === 'owner' && m.userId !== me.id && m.status === 'active' && (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          onClick={async () => {
+                            if (!window.confirm(`Make ${m.name} the owner? You will become an admin.`)) return;
+                            try {
+                              await api('/api/v1/workspace/transfer-ownership', {
+                                method: 'POST',
+                                body: { memberId: m.id },
+                              });
+                              await queryClient.invalidateQueries();
+                            } catch (err) {
+                              setError(err);
+                            }
+                          }}
+                        >
+                          Make owner
+                        </Button>
+                      )}
                       {editable && can('admin:users:delete') && (
                         <Button
                           size="xs"

@@ -21,6 +21,7 @@ import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 import { useRoles } from './members-page.tsx';
 
 interface Team {
@@ -33,6 +34,180 @@ interface Member {
   userId: string;
   name: string;
   status: string;
+}
+
+function CustomRoleEditor({ role }: { role: { id: string; name: string; permissions: string[] } }) {
+  const queryClient = useQueryClient();
+  const [permissions, setPermissions] = useState(role.permissions);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Stack>
+      <FormError error={error} />
+      <TagsInput label="Permissions" value={permissions} onChange={setPermissions} />
+      <Group>
+        <Button
+          size="xs"
+          onClick={async () => {
+            setError(null);
+            try {
+              await api(`/api/v1/roles/${role.id}`, { method: 'PATCH', body: { permissions } });
+              await queryClient.invalidateQueries({ queryKey: ['roles'] });
+              notifications.show({ color: 'green', message: `${role.name} saved` });
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          Save permissions
+        </Button>
+        <Button
+          size="xs"
+          variant="subtle"
+          color="red"
+          onClick={async () => {
+            if (!window.confirm(`Delete the role ${role.name}?`)) return;
+            setError(null);
+            try {
+              await api(`/api/v1/roles/${role.id}`, { method: 'DELETE' });
+              await queryClient.invalidateQueries({ queryKey: ['roles'] });
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          Delete role
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+interface PermissionSet {
+  id: string;
+  name: string;
+  permissions: string[];
+}
+
+/** Permission sets: extra permissions granted to a member on top of the role, optionally until a date. */
+function PermissionSets() {
+  const { can } = useAuth();
+  const queryClient = useQueryClient();
+  const sets = useQuery({
+    queryKey: ['permission-sets'],
+    queryFn: async () => (await api<{ data: PermissionSet[] }>('/api/v1/permission-sets')).data,
+  });
+  const members = useQuery({
+    queryKey: ['members'],
+    queryFn: async () => (await api<{ data: Array<Member & { id: string }> }>('/api/v1/members')).data,
+  });
+  const create = useForm({
+    mode: 'uncontrolled',
+    initialValues: { name: '', permissions: [] as string[] },
+    validate: { name: (v) => (v.trim() ? null : 'Name the set') },
+  });
+  const grant = useForm({
+    mode: 'uncontrolled',
+    initialValues: { memberId: '', permissionSetId: '', until: '' },
+    validate: { memberId: (v) => (v ? null : 'Choose a member'), permissionSetId: (v) => (v ? null : 'Choose a set') },
+  });
+  const created = useSubmit(create, async (values) => {
+    await api('/api/v1/permission-sets', {
+      method: 'POST',
+      body: { name: values.name.trim(), permissions: values.permissions },
+    });
+    create.reset();
+    await queryClient.invalidateQueries({ queryKey: ['permission-sets'] });
+  });
+  const granted = useSubmit(grant, async (values) => {
+    await api(`/api/v1/members/${values.memberId}/permission-sets`, {
+      method: 'POST',
+      body: {
+        permissionSetId: values.permissionSetId,
+        expiresAt: values.until ? new Date(`${values.until}T23:59:59`).toISOString() : null,
+      },
+    });
+    grant.reset();
+    notifications.show({ color: 'green', message: 'Permission set granted' });
+  });
+  if (!can('admin:users:update')) return null;
+  return (
+    <Stack>
+      <Title order={2} size="h3">
+        Permission sets
+      </Title>
+      {sets.data?.map((ps) => (
+        <Group key={ps.id} gap={6}>
+          <Text fw={600} mr="sm">
+            {ps.name}
+          </Text>
+          {ps.permissions.map((p) => (
+            <Badge key={p} variant="outline" tt="none">
+              {p}
+            </Badge>
+          ))}
+        </Group>
+      ))}
+      <Card withBorder padding="lg">
+        <form onSubmit={created.onSubmit}>
+          <Stack>
+            <FormError error={created.error} />
+            <Group align="flex-start" wrap="wrap">
+              <TextInput label="Set name" w={220} key={create.key('name')} {...create.getInputProps('name')} />
+              <TagsInput
+                label="Set permissions"
+                placeholder="crm:*:export"
+                w={380}
+                key={create.key('permissions')}
+                {...create.getInputProps('permissions')}
+              />
+            </Group>
+            <Group>
+              <Button type="submit" loading={created.busy}>
+                Create set
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Card>
+      <Card withBorder padding="lg">
+        <form onSubmit={granted.onSubmit}>
+          <Stack>
+            <FormError error={granted.error} />
+            <Group align="flex-start" wrap="wrap">
+              <Select
+                label="Member"
+                data={(members.data ?? [])
+                  .filter((m) => m.status === 'active')
+                  .map((m) => ({ value: m.id, label: m.name }))}
+                w={220}
+                key={grant.key('memberId')}
+                {...grant.getInputProps('memberId')}
+              />
+              <Select
+                label="Set"
+                data={(sets.data ?? []).map((ps) => ({ value: ps.id, label: ps.name }))}
+                w={220}
+                key={grant.key('permissionSetId')}
+                {...grant.getInputProps('permissionSetId')}
+              />
+              <TextInput
+                label="Until (optional)"
+                type="date"
+                w={180}
+                key={grant.key('until')}
+                {...grant.getInputProps('until')}
+              />
+            </Group>
+            <Group>
+              <Button type="submit" loading={granted.busy}>
+                Grant
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Card>
+    </Stack>
+  );
 }
 
 function NewRole() {
@@ -276,18 +451,23 @@ export function RolesTeamsPage() {
               </Group>
             </Accordion.Control>
             <Accordion.Panel>
-              <Group gap={6}>
-                {r.permissions.map((p) => (
-                  <Badge key={p} variant="outline" tt="none">
-                    {p}
-                  </Badge>
-                ))}
-              </Group>
+              {!r.isSystem && can('admin:roles:update') ? (
+                <CustomRoleEditor role={r} />
+              ) : (
+                <Group gap={6}>
+                  {r.permissions.map((p) => (
+                    <Badge key={p} variant="outline" tt="none">
+                      {p}
+                    </Badge>
+                  ))}
+                </Group>
+              )}
             </Accordion.Panel>
           </Accordion.Item>
         ))}
       </Accordion>
       {can('admin:roles:create') && <NewRole />}
+      <PermissionSets />
       <Teams />
     </Stack>
   );
