@@ -68,13 +68,15 @@ interface ActorRow {
   workspace_name: string;
 }
 
-// The member behind a session or token: role permissions plus unexpired permission sets, profile, MFA state.
+// The member behind a session or token: role permissions plus unexpired permission sets (a plain
+// concatenation: a repeated permission is harmless, deduplicating costs a sort), profile, MFA state.
 const actorColumns = (now: string) => `r.key as role, m.department, w.require_mfa, w.name as workspace_name,
-  array(select unnest(r.permissions)
-        union
-        select unnest(ps.permissions)
-          from member_permission_sets mps join permission_sets ps on ps.id = mps.permission_set_id
-         where mps.member_id = m.id and (mps.expires_at is null or mps.expires_at > ${now})) as permissions,
+  r.permissions || coalesce((
+    select array_agg(p)
+      from member_permission_sets mps
+      join permission_sets ps on ps.id = mps.permission_set_id
+      cross join unnest(ps.permissions) p
+     where mps.member_id = m.id and (mps.expires_at is null or mps.expires_at > ${now})), '{}') as permissions,
   u.name, u.email, u.email_verified_at is not null as email_verified,
   exists (select 1 from user_mfa um where um.user_id = m.user_id and um.enabled_at is not null) as mfa_enabled`;
 const ACTOR_JOINS = `join roles r on r.id = m.role_id
@@ -466,6 +468,8 @@ export function createAuthService(deps: {
          ${ACTOR_JOINS}
         where s.id = $1 and s.user_id = $2 and s.workspace_id = $3 and s.revoked_at is null and s.expires_at > $4`,
       [claims.sessionId, claims.userId, claims.workspaceId, now],
+      // Planning this join costs several times its execution; prepared, it is planned once per connection.
+      { prepare: 'albedo_session_actor' },
     );
     if (!row) return null;
     return toActor(row, { userId: claims.userId, workspaceId: claims.workspaceId, sessionId: claims.sessionId }, ctx);
@@ -491,6 +495,7 @@ export function createAuthService(deps: {
          ${ACTOR_JOINS}
         where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > $2)`,
       [hashToken(token), now],
+      { prepare: 'albedo_token_actor' },
     );
     if (!row) return null;
     // Last use is worth knowing, not worth a write per request: at most once a minute.

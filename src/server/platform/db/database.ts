@@ -15,6 +15,15 @@ type NoSchema = {};
 export type Orm = PgDatabase<PgQueryResultHKT, NoSchema>;
 export type Tx = PgTransaction<PgQueryResultHKT, NoSchema>;
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name (PostgreSQL keeps it per connection and stops
+   * re-planning it): for hot queries whose planning costs more than their execution. The same
+   * name must always carry the same text.
+   */
+  prepare?: string;
+}
+
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly orm: Orm;
@@ -22,7 +31,7 @@ export interface Database {
    * Parameterised SQL as the connecting role, outside row-level security. For platform tables
    * only (migrations, job queue, health); domain data goes through withWorkspace.
    */
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<R[]>;
   /** Runs fn on one dedicated connection (advisory locks, migrations). */
   withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -81,7 +90,14 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   return {
     kind: 'postgres',
     orm,
-    query: async (text, params) => (await pool.query(text, params as unknown[] | undefined)).rows,
+    query: async (text, params, options) =>
+      (
+        await pool.query(
+          options?.prepare
+            ? { name: options.prepare, text, values: params as unknown[] | undefined }
+            : { text, values: params as unknown[] | undefined },
+        )
+      ).rows,
     async withConnection(fn) {
       const conn = await pool.connect();
       try {
