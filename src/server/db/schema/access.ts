@@ -12,24 +12,19 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { v7 as uuidv7 } from 'uuid';
+import { createdAtColumn, idColumn, updatedAtColumn, workspaceColumn } from './columns.ts';
 import { members, users } from './identity.ts';
 import { tenantPolicy } from './tenancy.ts';
-import { workspaces } from './workspaces.ts';
 
 export const teams = pgTable(
   'teams',
   {
-    id: uuid('id')
-      .primaryKey()
-      .$defaultFn(() => uuidv7()),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
     name: text('name').notNull(),
     parentId: uuid('parent_id').references((): AnyPgColumn => teams.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
   (t) => [uniqueIndex('teams_workspace_name_idx').on(t.workspaceId, sql`lower(${t.name})`), tenantPolicy('teams')],
 ).enableRLS();
@@ -56,17 +51,13 @@ export const teamMembers = pgTable(
 export const permissionSets = pgTable(
   'permission_sets',
   {
-    id: uuid('id')
-      .primaryKey()
-      .$defaultFn(() => uuidv7()),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     permissions: text('permissions').array().notNull().default(sql`'{}'::text[]`),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
   (t) => [
     uniqueIndex('permission_sets_workspace_name_idx').on(t.workspaceId, sql`lower(${t.name})`),
@@ -87,7 +78,7 @@ export const memberPermissionSets = pgTable(
     /** Null: until revoked. */
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     grantedBy: uuid('granted_by'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
   },
   (t) => [primaryKey({ columns: [t.memberId, t.permissionSetId] }), tenantPolicy('member_permission_sets')],
 ).enableRLS();
@@ -98,12 +89,8 @@ export type ShareAccess = (typeof SHARE_ACCESS)[number];
 export const recordShares = pgTable(
   'record_shares',
   {
-    id: uuid('id')
-      .primaryKey()
-      .$defaultFn(() => uuidv7()),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
     /** The shared record: its type (`contacts`, `deals`, …) and id. */
     entityType: text('entity_type').notNull(),
     entityId: uuid('entity_id').notNull(),
@@ -112,7 +99,7 @@ export const recordShares = pgTable(
     access: text('access').$type<ShareAccess>().notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdBy: uuid('created_by'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
   },
   (t) => [
     index('record_shares_entity_idx').on(t.workspaceId, t.entityType, t.entityId),
@@ -124,12 +111,8 @@ export const recordShares = pgTable(
 export const personalAccessTokens = pgTable(
   'personal_access_tokens',
   {
-    id: uuid('id')
-      .primaryKey()
-      .$defaultFn(() => uuidv7()),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -141,7 +124,7 @@ export const personalAccessTokens = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
   },
   (t) => [
     uniqueIndex('personal_access_tokens_hash_idx').on(t.tokenHash),

@@ -1,18 +1,13 @@
 // The audit log: one row per change or security event, written in the same transaction as the change.
-import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { v7 as uuidv7 } from 'uuid';
+import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAtColumn, idColumn, workspaceColumn } from './columns.ts';
 import { tenantPolicy } from './tenancy.ts';
-import { workspaces } from './workspaces.ts';
 
 export const auditLog = pgTable(
   'audit_log',
   {
-    id: uuid('id')
-      .primaryKey()
-      .$defaultFn(() => uuidv7()),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
     /** The acting user; null for the system (jobs, migrations). Kept after the user is gone. */
     actorId: uuid('actor_id'),
     channel: text('channel').notNull(),
@@ -25,7 +20,7 @@ export const auditLog = pgTable(
     requestId: text('request_id'),
     ip: text('ip'),
     userAgent: text('user_agent'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
   },
   (t) => [
     index('audit_log_workspace_created_idx').on(t.workspaceId, t.createdAt.desc(), t.id.desc()),

@@ -1,7 +1,7 @@
 // Outgoing mail, written in the transaction of the change that causes it (transactional outbox).
 // A job delivers it over SMTP when SMTP_URL is set; otherwise it stays here for admins to read.
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { v7 as uuidv7 } from 'uuid';
+import { createdAtColumn, idColumn } from './columns.ts';
 import { tenantPolicy } from './tenancy.ts';
 
 export const MAIL_STATUSES = ['queued', 'sent', 'failed', 'outbox'] as const;
@@ -9,9 +9,7 @@ export const MAIL_STATUSES = ['queued', 'sent', 'failed', 'outbox'] as const;
 export const outboxEmails = pgTable(
   'outbox_emails',
   {
-    id: uuid('id')
-      .primaryKey()
-      .$defaultFn(() => uuidv7()),
+    id: idColumn(),
     /** The workspace the mail is about; null for mail about an account (password reset). */
     workspaceId: uuid('workspace_id'),
     to: text('to').notNull(),
@@ -22,7 +20,7 @@ export const outboxEmails = pgTable(
     template: text('template').notNull(),
     status: text('status').$type<(typeof MAIL_STATUSES)[number]>().notNull().default('queued'),
     error: text('error'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAtColumn(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
   (t) => [
