@@ -10,12 +10,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import type { Config } from '#server/config.ts';
 import { accessRoutes } from '#server/modules/access/access.routes.ts';
+import { shareRoutes } from '#server/modules/access/shares.routes.ts';
 import { auditRoutes } from '#server/modules/audit/audit.routes.ts';
 import { accountRoutes } from '#server/modules/auth/account.routes.ts';
 import { authRoutes, signedInResponder } from '#server/modules/auth/auth.routes.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
 import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
+import type { ShareableKind } from '#server/platform/access/shares.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
 import { collectRoutes } from '#server/platform/http/authenticate.ts';
@@ -34,6 +36,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with whether it requires authentication, filled when the app is ready. */
     routeTable: Array<{ method: string; url: string; auth: boolean }>;
+    /** Makes a kind of record shareable: registers it and adds /api/v1/<resource>/:id/shares. */
+    shareable(kind: ShareableKind): Promise<void>;
   }
 }
 
@@ -174,6 +178,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await workspacesRoutes(app, { workspaces: services.workspaces, members, guards });
   await auditRoutes(app, { audit: services.audit, guards });
   await accessRoutes(app, { access: services.access, guards });
+  // Modules make their records shareable here: the kind is registered and its share routes added.
+  app.decorate('shareable', async (kind: ShareableKind) => {
+    services.shares.register(kind);
+    await shareRoutes(app, { shares: services.shares, guards }, kind.resource);
+  });
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

@@ -9,6 +9,7 @@ import { createMfaService } from '#server/modules/auth/mfa.service.ts';
 import { createPersonalTokensService } from '#server/modules/auth/personal-tokens.service.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
 import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
+import { createSharesService } from '#server/platform/access/shares.ts';
 import { createTokenSigner } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
@@ -33,6 +34,7 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
     workspaces: createWorkspacesService({ db, clock }),
     audit: createAuditService({ db }),
     access: createAccessService({ db, clock }),
+    shares: createSharesService({ db, clock }),
   };
 }
 
