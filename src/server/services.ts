@@ -21,7 +21,7 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
   const tokens = createTokenSigner(config.masterKey, config.publicUrl);
   const mailer = createMailer({ db, jobs, smtpUrl: config.smtpUrl, from: config.mailFrom });
   const mfa = createMfaService({ db, masterKey: config.masterKey, clock });
-  const account = createAccountService({ db, mailer, publicUrl: config.publicUrl, clock });
+  const account = createAccountService({ db, mailer, jobs, publicUrl: config.publicUrl, clock });
   const auth = createAuthService({ db, tokens, mfa, account, clock });
   return {
     clock,

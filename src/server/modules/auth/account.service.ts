@@ -1,6 +1,7 @@
 // Account upkeep by email: address verification, forgotten passwords, and password changes.
 // Tokens are single-use, expiring, and stored only as SHA-256.
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { members, sessions, type USER_TOKEN_PURPOSES, users, userTokens } from '#server/db/schema/identity.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
@@ -9,6 +10,7 @@ import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { asSystem } from '#server/platform/db/tenancy.ts';
 import { NotFound, ValidationError } from '#server/platform/errors.ts';
+import { defineJob, type JobQueue } from '#server/platform/jobs/queue.ts';
 import type { Mailer } from '#server/platform/mail/mailer.ts';
 import type { RequestContext } from './auth.service.ts';
 
@@ -40,8 +42,14 @@ export async function issueUserToken(
   return token;
 }
 
-export function createAccountService(deps: { db: Database; mailer: Mailer; publicUrl: string; clock: () => Date }) {
-  const { db, mailer, publicUrl, clock } = deps;
+export function createAccountService(deps: {
+  db: Database;
+  mailer: Mailer;
+  jobs: JobQueue;
+  publicUrl: string;
+  clock: () => Date;
+}) {
+  const { db, mailer, jobs, publicUrl, clock } = deps;
 
   /** Spends a token: returns its user, or null when unknown, used, expired or for another purpose. */
   async function consume(tx: Tx, token: string, purpose: Purpose): Promise<string | null> {
@@ -106,8 +114,32 @@ export function createAccountService(deps: { db: Database; mailer: Mailer; publi
   }
 
   /** Always succeeds from the caller's view: whether the email has an account is never revealed. */
+  // The request only enqueues this job, for known and unknown addresses alike, so the answer and
+  // its timing are the same either way; the job finds out whether there is anyone to mail.
+  const resetMailJob = defineJob({
+    name: 'auth.password_reset_mail',
+    payload: z.object({
+      email: z.string(),
+      ctx: z.object({
+        channel: z.string(),
+        requestId: z.string().optional(),
+        ip: z.string().optional(),
+        userAgent: z.string().optional(),
+      }),
+    }),
+    maxAttempts: 3,
+    handler: async ({ email, ctx }) => {
+      await sendResetMail(email, ctx as RequestContext);
+    },
+  });
+  jobs.register(resetMailJob);
+
   async function forgotPassword(email: string, ctx: RequestContext): Promise<void> {
-    const [user] = await db.orm.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+    await jobs.enqueue(resetMailJob, { email: email.trim().toLowerCase(), ctx });
+  }
+
+  async function sendResetMail(email: string, ctx: RequestContext): Promise<void> {
+    const [user] = await db.orm.select().from(users).where(sql`lower(${users.email}) = ${email}`);
     if (!user) return;
     const workspaceId = await homeWorkspace(user.id);
     const run = async (tx: Tx) => {
