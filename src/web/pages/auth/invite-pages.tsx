@@ -6,19 +6,24 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api, type SignedIn } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { AuthLayout } from '../../components/auth-layout.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 export function AcceptInvitePage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const auth = useAuth();
   const navigate = useNavigate();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: '', password: '' },
     validate: { password: (v) => (v ? null : 'Enter a password') },
+  });
+  const submit = useSubmit(form, async (values) => {
+    const body = { token, password: values.password, ...(values.name.trim() ? { name: values.name.trim() } : {}) };
+    const result = await api<{ data: SignedIn }>('/api/v1/invites/accept', { method: 'POST', auth: false, body });
+    auth.signedIn(result.data);
+    navigate('/', { replace: true });
   });
   return (
     <AuthLayout
@@ -26,36 +31,9 @@ export function AcceptInvitePage() {
       subtitle="New to Albedo? Enter your name and choose a password. Already have an account? Leave the name empty and enter your password."
     >
       {!token && <Alert color="red">This page needs the link from the invitation email.</Alert>}
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            const body = {
-              token,
-              password: values.password,
-              ...(values.name.trim() ? { name: values.name.trim() } : {}),
-            };
-            const result = await api<{ data: SignedIn }>('/api/v1/invites/accept', {
-              method: 'POST',
-              auth: false,
-              body,
-            });
-            auth.signedIn(result.data);
-            navigate('/', { replace: true });
-          } catch (err) {
-            const rest = applyApiError(err, (errors) => {
-              if (errors.token) setError(new Error(errors.token));
-              form.setErrors(errors);
-            });
-            if (rest) setError(rest);
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <TextInput label="Your name" autoComplete="name" key={form.key('name')} {...form.getInputProps('name')} />
           <PasswordInput
             label="Password"
@@ -64,7 +42,7 @@ export function AcceptInvitePage() {
             key={form.key('password')}
             {...form.getInputProps('password')}
           />
-          <Button type="submit" loading={busy} disabled={!token} fullWidth>
+          <Button type="submit" loading={submit.busy} disabled={!token} fullWidth>
             Accept invitation
           </Button>
         </Stack>

@@ -5,7 +5,8 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, type SignedIn } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { AuthLayout } from '../../components/auth-layout.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 
 type LoginAnswer = { data: SignedIn } | { data: { mfaRequired: true; mfaToken: string } };
 
@@ -13,9 +14,7 @@ export function LoginPage() {
   const auth = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [error, setError] = useState<unknown>(null);
   const [mfaToken, setMfaToken] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const next = params.get('next')?.startsWith('/') ? (params.get('next') as string) : '/';
 
   const form = useForm({
@@ -36,6 +35,15 @@ export function LoginPage() {
     auth.signedIn(result);
     navigate(next, { replace: true });
   }
+  const signIn = useSubmit(form, async (values) => {
+    const answer = await api<LoginAnswer>('/api/v1/auth/login', { method: 'POST', auth: false, body: values });
+    if ('mfaRequired' in answer.data) setMfaToken(answer.data.mfaToken);
+    else done(answer.data);
+  });
+  const verify = useSubmit(codeForm, async ({ code }) => {
+    const body = { mfaToken, code };
+    done((await api<{ data: SignedIn }>('/api/v1/auth/mfa/verify', { method: 'POST', auth: false, body })).data);
+  });
 
   if (mfaToken) {
     return (
@@ -43,29 +51,9 @@ export function LoginPage() {
         title="Two-factor authentication"
         subtitle="Enter the code from your authenticator app, or one of your backup codes."
       >
-        <form
-          onSubmit={codeForm.onSubmit(async ({ code }) => {
-            setBusy(true);
-            setError(null);
-            try {
-              done(
-                (
-                  await api<{ data: SignedIn }>('/api/v1/auth/mfa/verify', {
-                    method: 'POST',
-                    auth: false,
-                    body: { mfaToken, code },
-                  })
-                ).data,
-              );
-            } catch (err) {
-              setError(applyApiError(err, codeForm.setErrors));
-            } finally {
-              setBusy(false);
-            }
-          })}
-        >
+        <form onSubmit={verify.onSubmit}>
           <Stack>
-            <FormError error={error} />
+            <FormError error={verify.error} />
             <TextInput
               label="Authentication code"
               autoComplete="one-time-code"
@@ -74,7 +62,7 @@ export function LoginPage() {
               key={codeForm.key('code')}
               {...codeForm.getInputProps('code')}
             />
-            <Button type="submit" loading={busy} fullWidth>
+            <Button type="submit" loading={verify.busy} fullWidth>
               Verify
             </Button>
             <Anchor component="button" type="button" size="sm" onClick={() => setMfaToken(null)}>
@@ -88,23 +76,9 @@ export function LoginPage() {
 
   return (
     <AuthLayout title="Sign in" subtitle="Welcome back.">
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setBusy(true);
-          setError(null);
-          try {
-            const answer = await api<LoginAnswer>('/api/v1/auth/login', { method: 'POST', auth: false, body: values });
-            if ('mfaRequired' in answer.data) setMfaToken(answer.data.mfaToken);
-            else done(answer.data);
-          } catch (err) {
-            setError(applyApiError(err, form.setErrors));
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={signIn.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={signIn.error} />
           <TextInput
             label="Email"
             type="email"
@@ -124,7 +98,7 @@ export function LoginPage() {
               Forgot your password?
             </Anchor>
           </Group>
-          <Button type="submit" loading={busy} fullWidth>
+          <Button type="submit" loading={signIn.busy} fullWidth>
             Sign in
           </Button>
           <Text size="sm" ta="center">

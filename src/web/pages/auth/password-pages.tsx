@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { AuthLayout } from '../../components/auth-layout.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
 import { useSubmit } from '../../components/use-submit.ts';
 
 export function ForgotPasswordPage() {
@@ -60,8 +60,6 @@ export function ResetPasswordPage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { password: '', confirm: '' },
@@ -69,6 +67,11 @@ export function ResetPasswordPage() {
       password: (v) => (v.length >= 12 ? null : 'Use at least 12 characters'),
       confirm: (v, values) => (v === values.password ? null : 'The passwords do not match'),
     },
+  });
+  // A field error about the token (expired or used link) is not an input here: useSubmit shows it above the form.
+  const submit = useSubmit(form, async ({ password }) => {
+    await api('/api/v1/auth/password/reset', { method: 'POST', auth: false, body: { token, password } });
+    setDone(true);
   });
   if (done) {
     return (
@@ -83,26 +86,9 @@ export function ResetPasswordPage() {
   return (
     <AuthLayout title="Choose a new password">
       {!token && <Alert color="red">This page needs the link from the reset email.</Alert>}
-      <form
-        onSubmit={form.onSubmit(async ({ password }) => {
-          setBusy(true);
-          setError(null);
-          try {
-            await api('/api/v1/auth/password/reset', { method: 'POST', auth: false, body: { token, password } });
-            setDone(true);
-          } catch (err) {
-            const rest = applyApiError(err, (errors) => {
-              if (errors.token) setError(new Error(errors.token));
-              form.setErrors(errors);
-            });
-            if (rest) setError(rest);
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <PasswordInput
             label="New password"
             autoComplete="new-password"
@@ -116,7 +102,7 @@ export function ResetPasswordPage() {
             key={form.key('confirm')}
             {...form.getInputProps('confirm')}
           />
-          <Button type="submit" loading={busy} disabled={!token} fullWidth>
+          <Button type="submit" loading={submit.busy} disabled={!token} fullWidth>
             Set password
           </Button>
         </Stack>

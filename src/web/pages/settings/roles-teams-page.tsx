@@ -20,7 +20,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
-import { applyApiError, FormError } from '../../components/form-error.tsx';
+import { FormError } from '../../components/form-error.tsx';
 import { useSubmit } from '../../components/use-submit.ts';
 import { useRoles } from './members-page.tsx';
 
@@ -212,42 +212,25 @@ function PermissionSets() {
 
 function NewRole() {
   const queryClient = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: '', permissions: [] as string[] },
     validate: { name: (v) => (v.trim() ? null : 'Name the role') },
+  });
+  const submit = useSubmit(form, async (values) => {
+    await api('/api/v1/roles', { method: 'POST', body: { name: values.name.trim(), permissions: values.permissions } });
+    form.reset();
+    await queryClient.invalidateQueries({ queryKey: ['roles'] });
+    notifications.show({ color: 'green', message: 'Role created' });
   });
   return (
     <Card withBorder padding="lg">
       <Title order={3} size="h5" mb="sm">
         New custom role
       </Title>
-      <form
-        onSubmit={form.onSubmit(async (values) => {
-          setError(null);
-          try {
-            await api('/api/v1/roles', {
-              method: 'POST',
-              body: { name: values.name.trim(), permissions: values.permissions },
-            });
-            form.reset();
-            await queryClient.invalidateQueries({ queryKey: ['roles'] });
-            notifications.show({ color: 'green', message: 'Role created' });
-          } catch (err) {
-            setError(
-              applyApiError(err, (e) =>
-                form.setErrors({
-                  ...e,
-                  permissions: Object.entries(e).find(([k]) => k.startsWith('permissions'))?.[1],
-                }),
-              ),
-            );
-          }
-        })}
-      >
+      <form onSubmit={submit.onSubmit}>
         <Stack>
-          <FormError error={error} />
+          <FormError error={submit.error} />
           <Group align="flex-start" wrap="wrap">
             <TextInput label="Name" w={220} key={form.key('name')} {...form.getInputProps('name')} />
             <TagsInput
@@ -321,11 +304,18 @@ function Teams() {
     queryFn: async () => (await api<{ data: Member[] }>('/api/v1/members')).data,
   });
   const [editing, setEditing] = useState<Team | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const form = useForm({
     mode: 'uncontrolled',
     initialValues: { name: '', parentId: '' },
     validate: { name: (v) => (v.trim() ? null : 'Name the team') },
+  });
+  const createTeam = useSubmit(form, async (values) => {
+    await api('/api/v1/teams', {
+      method: 'POST',
+      body: { name: values.name.trim(), parentId: values.parentId || null },
+    });
+    form.reset();
+    await queryClient.invalidateQueries({ queryKey: ['teams'] });
   });
   const byId = new Map((teams.data ?? []).map((t) => [t.id, t]));
   const depth = (t: Team): number => (t.parentId && byId.get(t.parentId) ? 1 + depth(byId.get(t.parentId) as Team) : 0);
@@ -346,23 +336,9 @@ function Teams() {
       </Title>
       {can('admin:teams:create') && (
         <Card withBorder padding="lg">
-          <form
-            onSubmit={form.onSubmit(async (values) => {
-              setError(null);
-              try {
-                await api('/api/v1/teams', {
-                  method: 'POST',
-                  body: { name: values.name.trim(), parentId: values.parentId || null },
-                });
-                form.reset();
-                await queryClient.invalidateQueries({ queryKey: ['teams'] });
-              } catch (err) {
-                setError(applyApiError(err, form.setErrors));
-              }
-            })}
-          >
+          <form onSubmit={createTeam.onSubmit}>
             <Stack>
-              <FormError error={error} />
+              <FormError error={createTeam.error} />
               <Group align="flex-end" wrap="wrap">
                 <TextInput label="Team name" w={220} key={form.key('name')} {...form.getInputProps('name')} />
                 <Select
