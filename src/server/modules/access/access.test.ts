@@ -1,44 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
+import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 
 const PASSWORD = 'walnut-meridian-cobalt-6';
 const clock = manualClock(new Date());
 let t: TestApp;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-type Session = { accessToken: string; user: { id: string } };
-
-async function signup(email: string): Promise<Session> {
-  return (
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email, password: PASSWORD, name: 'Owen', workspaceName: `WS ${email}` },
-    })
-  ).json().data;
-}
-async function join(owner: Session, email: string, roleKey: string): Promise<Session & { memberId: string }> {
-  await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/invites',
-    headers: bearer(owner.accessToken),
-    payload: { email, roleKey },
-  });
-  const mails = (await t.app.inject({ url: '/api/v1/admin/outbox', headers: bearer(owner.accessToken) })).json().data;
-  const text = mails.find((m: { to: string }) => m.to === email).text as string;
-  const token = decodeURIComponent(/accept-invite\?token=(\S+)/.exec(text)?.[1] as string);
-  const joined = (
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/invites/accept',
-      payload: { token, name: email.split('@')[0], password: PASSWORD },
-    })
-  ).json().data;
-  const member = (await t.app.inject({ url: '/api/v1/members', headers: bearer(owner.accessToken) }))
-    .json()
-    .data.find((m: { email: string }) => m.email === email);
-  return { ...joined, memberId: member.id };
-}
+const signup = (email: string) => signUp(t.app, { email, password: PASSWORD, name: 'Owen' });
+const join = (owner: Session, email: string, roleKey: string) =>
+  joinWorkspace(t.app, owner, { email, roleKey, password: PASSWORD });
 const call = (s: Session, method: string, url: string, payload?: unknown) =>
   t.app.inject({
     method: method as 'GET',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
+import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 
 const notes = pgTable('test_notes', {
   id: uuid('id').primaryKey(),
@@ -16,37 +17,9 @@ const PASSWORD = 'cedar-lantern-harbour-12';
 const clock = manualClock(new Date());
 let db: TestDatabase;
 let t: TestApp;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-type Session = { accessToken: string; user: { id: string }; workspace: { id: string } };
-
-async function signup(email: string): Promise<Session> {
-  return (
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email, password: PASSWORD, name: email.split('@')[0], workspaceName: `WS ${email}` },
-    })
-  ).json().data;
-}
-async function join(owner: Session, email: string, roleKey: string): Promise<Session> {
-  await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/invites',
-    headers: bearer(owner.accessToken),
-    payload: { email, roleKey },
-  });
-  const mails = (await t.app.inject({ url: '/api/v1/admin/outbox', headers: bearer(owner.accessToken) })).json().data;
-  const token = decodeURIComponent(
-    /accept-invite\?token=(\S+)/.exec(mails.find((m: { to: string }) => m.to === email).text)?.[1] as string,
-  );
-  return (
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/invites/accept',
-      payload: { token, name: email.split('@')[0], password: PASSWORD },
-    })
-  ).json().data;
-}
+const signup = (email: string) => signUp(t.app, { email, password: PASSWORD });
+const join = (owner: Session, email: string, roleKey: string) =>
+  joinWorkspace(t.app, owner, { email, roleKey, password: PASSWORD });
 async function note(workspaceId: string, ownerId: string): Promise<string> {
   const id = uuidv7();
   await db.query('insert into test_notes (id, workspace_id, owner_id) values ($1, $2, $3)', [id, workspaceId, ownerId]);

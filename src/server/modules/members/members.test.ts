@@ -2,50 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '#server/modules/audit/audit.service.ts';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
+import { bearer, inviteLink as inviteFor, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 
 const PASSWORD = 'harbor-tangerine-compass-5';
 const clock = manualClock(new Date());
 let t: TestApp;
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-type Session = { accessToken: string; workspace: { id: string }; user: { id: string; email: string } };
-
-async function signup(email: string, workspaceName: string): Promise<Session> {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/signup',
-    payload: { email, password: PASSWORD, name: email.split('@')[0], workspaceName },
+const signup = (email: string, workspaceName: string) => signUp(t.app, { email, password: PASSWORD, workspaceName });
+const inviteLink = (owner: Session, email: string, roleKey: string, department?: string) =>
+  inviteFor(t.app, owner, email, roleKey, department);
+const join = (owner: Session, email: string, roleKey: string, department?: string): Promise<Session> =>
+  joinWorkspace(t.app, owner, {
+    email,
+    roleKey,
+    password: PASSWORD,
+    name: `Member ${email}`,
+    ...(department ? { department } : {}),
   });
-  expect(res.statusCode).toBe(201);
-  return res.json().data;
-}
-
-async function inviteLink(owner: Session, email: string, roleKey: string, department?: string) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/invites',
-    headers: bearer(owner.accessToken),
-    payload: { email, roleKey, ...(department ? { department } : {}) },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  const mail = (await t.app.inject({ url: '/api/v1/admin/outbox', headers: bearer(owner.accessToken) }))
-    .json()
-    .data.find((m: { to: string; template: string }) => m.to === email.toLowerCase() && m.template === 'invitation');
-  const token = decodeURIComponent(/accept-invite\?token=(\S+)/.exec(mail.text)?.[1] as string);
-  return { invitation: res.json().data, token };
-}
-
-async function join(owner: Session, email: string, roleKey: string, department?: string): Promise<Session> {
-  const { token } = await inviteLink(owner, email, roleKey, department);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/invites/accept',
-    payload: { token, name: `Member ${email}`, password: PASSWORD },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().data;
-}
-
 const get = (s: Session, url: string) => t.app.inject({ url, headers: bearer(s.accessToken) });
 
 beforeAll(async () => {
