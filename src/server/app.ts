@@ -14,6 +14,10 @@ import { shareRoutes } from '#server/modules/access/shares.routes.ts';
 import { auditRoutes } from '#server/modules/audit/audit.routes.ts';
 import { accountRoutes } from '#server/modules/auth/account.routes.ts';
 import { authRoutes, signedInResponder } from '#server/modules/auth/auth.routes.ts';
+import { registerCrmJobs } from '#server/modules/crm/crm.jobs.ts';
+import { crmRoutes } from '#server/modules/crm/crm.routes.ts';
+import { RECORD_KINDS } from '#server/modules/crm/kinds.ts';
+import { recordRoutes } from '#server/modules/crm/records.routes.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
 import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
@@ -127,6 +131,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'members', description: 'Members, invitations and roles' },
         { name: 'audit', description: 'Audit log and mail outbox' },
         { name: 'access', description: 'Custom roles, permission sets and teams' },
+        {
+          name: 'crm',
+          description:
+            'Contacts, organizations, leads, deals, projects, tasks, notes; pipelines, custom fields, search',
+        },
+        { name: 'sharing', description: 'Sharing records with members and teams' },
       ],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -183,6 +193,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     services.shares.register(kind);
     await shareRoutes(app, { shares: services.shares, guards }, kind.resource);
   });
+  await recordRoutes(app, { records: services.records, guards });
+  for (const kind of RECORD_KINDS) await app.shareable(kind);
+  await crmRoutes(app, { ...services, guards });
+  await registerCrmJobs(jobs, services);
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);
   app.setNotFoundHandler((request, reply) => {

@@ -7,6 +7,11 @@ import { createAccountService } from '#server/modules/auth/account.service.ts';
 import { createAuthService } from '#server/modules/auth/auth.service.ts';
 import { createMfaService } from '#server/modules/auth/mfa.service.ts';
 import { createPersonalTokensService } from '#server/modules/auth/personal-tokens.service.ts';
+import { createCustomFieldsService } from '#server/modules/crm/custom-fields.service.ts';
+import { createLeadsService } from '#server/modules/crm/leads.service.ts';
+import { createPipelinesService } from '#server/modules/crm/pipelines.service.ts';
+import { createRecordsService } from '#server/modules/crm/records.service.ts';
+import { createSearchService } from '#server/modules/crm/search.service.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
 import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
 import { createSharesService } from '#server/platform/access/shares.ts';
@@ -23,6 +28,7 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
   const mfa = createMfaService({ db, masterKey: config.masterKey, clock });
   const account = createAccountService({ db, mailer, jobs, publicUrl: config.publicUrl, clock });
   const auth = createAuthService({ db, tokens, mfa, account, clock });
+  const records = createRecordsService({ db, clock });
   return {
     clock,
     mailer,
@@ -35,6 +41,11 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
     audit: createAuditService({ db }),
     access: createAccessService({ db, clock }),
     shares: createSharesService({ db, clock }),
+    records,
+    pipelines: createPipelinesService({ db, clock }),
+    customFields: createCustomFieldsService({ db, clock }),
+    search: createSearchService({ db, clock }),
+    leads: createLeadsService({ db, records, clock }),
   };
 }
 

@@ -491,6 +491,36 @@ describe('tenant isolation through every route', () => {
       payload: { permissionSetId: bSet.id },
     });
 
+    // One record of every CRM kind in B (a deleted one for restore), plus B's pipeline and custom field.
+    const bPost = async (url: string, payload: object) =>
+      (await t.app.inject({ method: 'POST', url, headers: bearer(b.accessToken), payload })).json().data;
+    const bOrg = await bPost('/api/v1/organizations', { name: 'B org' });
+    const bRecords: Record<string, string> = {
+      organizations: bOrg.id,
+      contacts: (await bPost('/api/v1/contacts', { firstName: 'B' })).id,
+      leads: (await bPost('/api/v1/leads', { contactName: 'B lead' })).id,
+      deals: (await bPost('/api/v1/deals', { name: 'B deal' })).id,
+      projects: (await bPost('/api/v1/projects', { name: 'B project' })).id,
+      tasks: (await bPost('/api/v1/tasks', { title: 'B task' })).id,
+      notes: (await bPost('/api/v1/notes', { entityType: 'organizations', entityId: bOrg.id, body: 'B note' })).id,
+    };
+    const bPipeline = (await t.app.inject({ url: '/api/v1/pipelines', headers: bearer(b.accessToken) })).json().data[0];
+    const bField = await bPost('/api/v1/custom-fields', { objectType: 'contacts', label: 'B field', type: 'text' });
+    const crmRoutes: Record<string, { id: string; payload?: object }> = {
+      '/api/v1/pipelines/:id': { id: bPipeline.id, payload: { name: 'stolen' } },
+      '/api/v1/custom-fields/:id': { id: bField.id, payload: { label: 'stolen' } },
+      '/api/v1/leads/:id/convert': { id: bRecords.leads as string, payload: {} },
+    };
+    for (const [resource, recordId] of Object.entries(bRecords)) {
+      crmRoutes[`/api/v1/${resource}/:id`] = { id: recordId, payload: { tags: ['stolen'] } };
+      crmRoutes[`/api/v1/${resource}/:id/restore`] = { id: recordId };
+      crmRoutes[`/api/v1/${resource}/:id/shares`] = {
+        id: recordId,
+        payload: { granteeType: 'user', granteeId: a.user.id, access: 'full' },
+      };
+      crmRoutes[`/api/v1/${resource}/:id/shares/:shareId`] = { id: recordId };
+    }
+
     // Workspace B's id for every route parameter, and a body the route would accept; a route
     // with a new kind of parameter fails here until it is added.
     const byRoute: Record<string, { id: string; payload?: object }> = {
@@ -503,6 +533,7 @@ describe('tenant isolation through every route', () => {
       '/api/v1/teams/:id/members': { id: bTeam.id, payload: { members: [] } },
       '/api/v1/members/:id/permission-sets': { id: bMember.id, payload: { permissionSetId: bSet.id } },
       '/api/v1/members/:id/permission-sets/:setId': { id: bMember.id },
+      ...crmRoutes,
     };
     const withIds = t.app.routeTable.filter((r) => r.auth && r.url.includes(':'));
     for (const route of withIds) {
@@ -536,6 +567,10 @@ describe('tenant isolation through every route', () => {
       expect(guess.json().error).toEqual(missing.json().error);
     }
     // Nothing of B changed.
+    for (const [resource, recordId] of Object.entries(bRecords)) {
+      const res = await t.app.inject({ url: `/api/v1/${resource}/${recordId}`, headers: bearer(b.accessToken) });
+      expect(res.json().data, resource).toMatchObject({ tags: [], version: 1, deletedAt: null });
+    }
     const bAfter = (await get(b, '/api/v1/members'))
       .json()
       .data.find((m: { email: string }) => m.email === 'iso-b-member@example.com');
@@ -561,9 +596,22 @@ describe('tenant isolation through every route', () => {
       bTeam.id,
       bRole.id,
       bSet.id,
+      bPipeline.id,
+      bField.id,
+      ...Object.values(bRecords),
     ];
+    // A's own records with the same names, so searches have something to find.
+    for (const [resource, body] of Object.entries({
+      organizations: { name: 'B org' },
+      contacts: { firstName: 'B' },
+      leads: { contactName: 'B lead' },
+      deals: { name: 'B deal' },
+    })) {
+      await t.app.inject({ method: 'POST', url: `/api/v1/${resource}`, headers: bearer(a.accessToken), payload: body });
+    }
+    const queries: Record<string, string> = { '/api/v1/search': '?q=B' };
     for (const route of t.app.routeTable.filter((r) => r.auth && r.method === 'GET' && !r.url.includes(':'))) {
-      const res = await get(a, route.url);
+      const res = await get(a, route.url + (queries[route.url] ?? ''));
       expect(res.statusCode, route.url).toBe(200);
       for (const marker of bMarkers) expect(res.body, `${route.url} leaks ${marker}`).not.toContain(marker);
     }

@@ -1,0 +1,15 @@
+// The CRM's jobs: the daily trash purge (records deleted 30 days ago go for good).
+import { z } from 'zod';
+import { defineJob, type JobQueue } from '#server/platform/jobs/queue.ts';
+import type { RecordsService } from './records.service.ts';
+
+export async function registerCrmJobs(jobs: JobQueue, services: { records: RecordsService }): Promise<void> {
+  const purge = defineJob({
+    name: 'crm.trash.purge',
+    payload: z.object({}),
+    maxAttempts: 3,
+    handler: async () => ({ purged: await services.records.purgeTrash() }),
+  });
+  jobs.register(purge);
+  await jobs.schedule({ name: 'crm.trash.purge', cron: '30 3 * * *', timezone: 'UTC', job: purge, payload: {} });
+}

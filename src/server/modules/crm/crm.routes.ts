@@ -1,0 +1,239 @@
+// HTTP for the CRM's settings and cross-object actions: pipelines, custom fields, global search
+// and lead conversion.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CUSTOM_FIELD_TYPES, STAGE_KINDS } from '#server/db/schema/crm.ts';
+import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/authenticate.ts';
+import { CUSTOM_FIELD_OBJECTS, type CustomFieldsService } from './custom-fields.service.ts';
+import { RECORD_KINDS } from './kinds.ts';
+import type { LeadsService } from './leads.service.ts';
+import type { PipelinesService } from './pipelines.service.ts';
+import { recordOutputSchema } from './records.service.ts';
+import type { SearchService } from './search.service.ts';
+
+const id = z.object({ id: z.uuid({ message: 'must be an id' }) });
+const stage = z.object({
+  id: z.uuid().optional(),
+  name: z.string().trim().min(1).max(100),
+  probability: z.number().int().min(0).max(100),
+  kind: z.enum(STAGE_KINDS),
+});
+const pipelineOut = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  isDefault: z.boolean(),
+  position: z.number(),
+  stages: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      position: z.number(),
+      probability: z.number(),
+      kind: z.enum(STAGE_KINDS),
+    }),
+  ),
+});
+const customFieldOut = z.object({
+  id: z.uuid(),
+  objectType: z.string(),
+  key: z.string(),
+  label: z.string(),
+  type: z.enum(CUSTOM_FIELD_TYPES),
+  required: z.boolean(),
+  options: z.array(z.string()),
+  position: z.number(),
+});
+
+export async function crmRoutes(
+  app: FastifyInstance,
+  deps: {
+    pipelines: PipelinesService;
+    customFields: CustomFieldsService;
+    search: SearchService;
+    leads: LeadsService;
+    guards: Guards;
+  },
+): Promise<void> {
+  await protectedRoutes(app, deps.guards, (scope) => {
+    const p = scope.withTypeProvider<ZodTypeProvider>();
+    const tags = ['crm'];
+
+    p.get(
+      '/api/v1/pipelines',
+      {
+        schema: {
+          tags,
+          summary: 'Deal pipelines with their stages',
+          response: { 200: z.object({ data: z.array(pipelineOut) }) },
+        },
+      },
+      async (request) => ({ data: await deps.pipelines.list(actorOf(request)) }),
+    );
+    p.post(
+      '/api/v1/pipelines',
+      {
+        schema: {
+          tags,
+          summary: 'Create a pipeline',
+          body: z.object({ name: z.string().trim().min(1).max(100), stages: z.array(stage).min(1).max(30) }),
+          response: { 201: z.object({ data: pipelineOut }) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send({ data: await deps.pipelines.create(actorOf(request), request.body) }),
+    );
+    p.patch(
+      '/api/v1/pipelines/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Rename a pipeline, make it the default, or replace its stages (keep ids to keep stages)',
+          params: id,
+          body: z.object({
+            name: z.string().trim().min(1).max(100).optional(),
+            isDefault: z.boolean().optional(),
+            stages: z.array(stage).min(1).max(30).optional(),
+          }),
+          response: { 200: z.object({ data: pipelineOut }) },
+        },
+      },
+      async (request) => ({ data: await deps.pipelines.update(actorOf(request), request.params.id, request.body) }),
+    );
+
+    p.get(
+      '/api/v1/custom-fields',
+      {
+        schema: {
+          tags,
+          summary: 'Custom field definitions',
+          querystring: z.object({ objectType: z.enum(CUSTOM_FIELD_OBJECTS).optional() }),
+          response: { 200: z.object({ data: z.array(customFieldOut) }) },
+        },
+      },
+      async (request) => ({ data: await deps.customFields.list(actorOf(request), request.query.objectType) }),
+    );
+    p.post(
+      '/api/v1/custom-fields',
+      {
+        schema: {
+          tags,
+          summary: 'Define a custom field for an object type',
+          body: z.object({
+            objectType: z.enum(CUSTOM_FIELD_OBJECTS),
+            label: z.string().trim().min(1).max(100),
+            key: z
+              .string()
+              .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lower-case letters, digits and _')
+              .optional(),
+            type: z.enum(CUSTOM_FIELD_TYPES),
+            required: z.boolean().optional(),
+            options: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+            position: z.number().int().min(0).optional(),
+          }),
+          response: { 201: z.object({ data: customFieldOut }) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send({ data: await deps.customFields.create(actorOf(request), request.body) }),
+    );
+    p.patch(
+      '/api/v1/custom-fields/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Change a custom field (label, required, options, order)',
+          params: id,
+          body: z.object({
+            label: z.string().trim().min(1).max(100).optional(),
+            required: z.boolean().optional(),
+            options: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+            position: z.number().int().min(0).optional(),
+          }),
+          response: { 200: z.object({ data: customFieldOut }) },
+        },
+      },
+      async (request) => ({ data: await deps.customFields.update(actorOf(request), request.params.id, request.body) }),
+    );
+    p.delete(
+      '/api/v1/custom-fields/:id',
+      { schema: { tags, summary: 'Remove a custom field', params: id, response: { 204: z.null() } } },
+      async (request, reply) => {
+        await deps.customFields.remove(actorOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    p.get(
+      '/api/v1/search',
+      {
+        schema: {
+          tags,
+          summary: 'Search every object you can read, ranked',
+          querystring: z.object({
+            q: z.string().trim().min(1, 'type something to search for').max(200),
+            types: z.string().optional().describe('Comma-separated resources, e.g. contacts,deals'),
+            limit: z.coerce.number().int().min(1).max(50).optional(),
+          }),
+          response: {
+            200: z.object({
+              data: z.array(
+                z.object({
+                  resource: z.string(),
+                  id: z.uuid(),
+                  title: z.string(),
+                  subtitle: z.string(),
+                  score: z.number(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => ({
+        data: await deps.search.search(actorOf(request), {
+          q: request.query.q,
+          types: request.query.types?.split(',').map((t) => t.trim()),
+          limit: request.query.limit,
+        }),
+      }),
+    );
+
+    const leadOut = recordOutputSchema(
+      RECORD_KINDS.find((k) => k.resource === 'leads') as (typeof RECORD_KINDS)[number],
+    );
+    const anyRecord = z.record(z.string(), z.unknown());
+    p.post(
+      '/api/v1/leads/:id/convert',
+      {
+        schema: {
+          tags,
+          summary: 'Convert a lead into an organization (reused by domain), a contact and a deal, in one transaction',
+          params: id,
+          body: z
+            .object({
+              dealName: z.string().trim().min(1).max(200).optional(),
+              amount: z.union([z.number(), z.string()]).optional(),
+              currency: z.string().optional(),
+              pipelineId: z.uuid().optional(),
+              stageId: z.uuid().optional(),
+              createDeal: z.boolean().optional(),
+            })
+            .optional(),
+          response: {
+            200: z.object({
+              data: z.object({
+                lead: leadOut,
+                organization: anyRecord.nullable(),
+                organizationReused: z.boolean(),
+                contact: anyRecord,
+                deal: anyRecord.nullable(),
+              }),
+            }),
+          },
+        },
+      },
+      async (request) => ({ data: await deps.leads.convert(actorOf(request), request.params.id, request.body ?? {}) }),
+    );
+  });
+}

@@ -1,0 +1,219 @@
+// HTTP for every CRM object: /api/v1/<resource> lists, details, create, update (version or
+// If-Match), delete, restore, and bulk. One set of routes per kind, all calling the record engine.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ValidationError } from '#server/platform/errors.ts';
+import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/authenticate.ts';
+import { RECORD_KINDS } from './kinds.ts';
+import { parseListQuery } from './query.ts';
+import { BULK_LIMIT, type RecordsService, recordOutputSchema } from './records.service.ts';
+
+const id = z.object({ id: z.uuid({ message: 'must be an id' }) });
+const listQuery = z.looseObject({
+  limit: z.string().optional().describe('Rows per page, 1–200 (default 50)'),
+  cursor: z.string().optional().describe('page.nextCursor of the previous page'),
+  offset: z.string().optional().describe('Skip this many rows (cursor paging is faster and stable)'),
+  page: z.string().optional().describe('1-based page number, with limit'),
+  sort: z.string().optional().describe('Comma-separated fields, "-" for descending, e.g. -updatedAt,name'),
+  q: z.string().max(200).optional().describe('Search names and emails (typo-tolerant)'),
+  fields: z.string().optional().describe('Comma-separated fields to return'),
+  count: z.enum(['true', 'false']).optional().describe('Also return page.total'),
+  deleted: z.enum(['true', 'false']).optional().describe('List the trash instead'),
+});
+const pageOut = z.object({ nextCursor: z.string().nullable(), hasMore: z.boolean(), total: z.number().optional() });
+const bulkError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+const anyBody = z.record(z.string(), z.unknown());
+
+/** `If-Match: "3"` or `If-Match: 3` → 3. */
+function ifMatch(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const raw = String(Array.isArray(header) ? header[0] : header)
+    .replace(/^W\//, '')
+    .replace(/"/g, '')
+    .trim();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValidationError([{ field: 'headers.if-match', message: 'must be the record version, e.g. "3"' }]);
+  }
+  return n;
+}
+
+export async function recordRoutes(
+  app: FastifyInstance,
+  deps: { records: RecordsService; guards: Guards },
+): Promise<void> {
+  const { records } = deps;
+  await protectedRoutes(app, deps.guards, (scope) => {
+    const p = scope.withTypeProvider<ZodTypeProvider>();
+    for (const kind of RECORD_KINDS) {
+      const base = `/api/v1/${kind.resource}`;
+      const out = recordOutputSchema(kind);
+      const tags = ['crm'];
+      const bulkResult = z.array(
+        z.object({ index: z.number(), ok: z.boolean(), data: out.optional(), error: bulkError.optional() }),
+      );
+      p.get(
+        base,
+        {
+          schema: {
+            tags,
+            summary: `List ${kind.resource}`,
+            description:
+              'Filters: `filter[field]=a,b` (any of), `filter[field][gte]=…` (eq, ne, gt, gte, lt, lte, contains, empty), `filter[ownerId]=me`, `filter[tag]=x`, `filter[custom.key]=…`.',
+            querystring: listQuery,
+            response: { 200: z.object({ data: z.array(out), page: pageOut }) },
+          },
+        },
+        async (request) => records.list(actorOf(request), kind.resource, parseListQuery(request.query)),
+      );
+      p.post(
+        base,
+        {
+          schema: {
+            tags,
+            summary: `Create a ${kind.singular}`,
+            body: anyBody,
+            response: { 201: z.object({ data: out }) },
+          },
+        },
+        async (request, reply) =>
+          reply.status(201).send({ data: await records.create(actorOf(request), kind.resource, request.body) }),
+      );
+      p.post(
+        `${base}/bulk`,
+        {
+          schema: {
+            tags,
+            summary: `Create up to ${BULK_LIMIT} ${kind.resource}; a result per item`,
+            body: z.object({ items: z.array(anyBody).min(1).max(BULK_LIMIT) }),
+            response: { 200: z.object({ data: bulkResult }) },
+          },
+        },
+        async (request) => ({ data: await records.bulkCreate(actorOf(request), kind.resource, request.body.items) }),
+      );
+      p.patch(
+        `${base}/bulk`,
+        {
+          schema: {
+            tags,
+            summary: `Update up to ${BULK_LIMIT} ${kind.resource} (each item has its id); a result per item`,
+            body: z.object({
+              items: z
+                .array(z.looseObject({ id: z.uuid({ message: 'must be an id' }) }))
+                .min(1)
+                .max(BULK_LIMIT),
+            }),
+            response: { 200: z.object({ data: bulkResult }) },
+          },
+        },
+        async (request) => ({ data: await records.bulkUpdate(actorOf(request), kind.resource, request.body.items) }),
+      );
+      p.delete(
+        `${base}/bulk`,
+        {
+          schema: {
+            tags,
+            summary: `Move up to ${BULK_LIMIT} ${kind.resource} to the trash; a result per item`,
+            body: z.object({
+              ids: z
+                .array(z.uuid({ message: 'must be an id' }))
+                .min(1)
+                .max(BULK_LIMIT),
+            }),
+            response: { 200: z.object({ data: bulkResult }) },
+          },
+        },
+        async (request) => ({ data: await records.bulkDelete(actorOf(request), kind.resource, request.body.ids) }),
+      );
+      p.get(
+        `${base}/:id`,
+        {
+          schema: {
+            tags,
+            summary: `A ${kind.singular}, with related records when include=related`,
+            params: id,
+            querystring: z.object({ include: z.enum(['related']).optional() }),
+            response: {
+              200: z.object({
+                data: out,
+                related: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))).optional(),
+              }),
+            },
+          },
+        },
+        async (request) =>
+          records.get(actorOf(request), kind.resource, request.params.id, {
+            related: request.query.include === 'related',
+          }),
+      );
+      p.patch(
+        `${base}/:id`,
+        {
+          schema: {
+            tags,
+            summary: `Change a ${kind.singular}; send its version (or If-Match) to get 409 on a stale write`,
+            params: id,
+            body: anyBody,
+            response: { 200: z.object({ data: out }) },
+          },
+        },
+        async (request) => ({
+          data: await records.update(actorOf(request), kind.resource, request.params.id, request.body, {
+            ifMatch: ifMatch(request.headers['if-match']),
+          }),
+        }),
+      );
+      p.delete(
+        `${base}/:id`,
+        {
+          schema: {
+            tags,
+            summary: `Move a ${kind.singular} to the trash (restorable for 30 days)`,
+            params: id,
+            response: { 204: z.null() },
+          },
+        },
+        async (request, reply) => {
+          await records.remove(actorOf(request), kind.resource, request.params.id);
+          return reply.status(204).send(null);
+        },
+      );
+      p.post(
+        `${base}/:id/restore`,
+        {
+          schema: {
+            tags,
+            summary: `Restore a ${kind.singular} from the trash`,
+            params: id,
+            response: { 200: z.object({ data: out }) },
+          },
+        },
+        async (request) => ({ data: await records.restore(actorOf(request), kind.resource, request.params.id) }),
+      );
+    }
+    p.get(
+      '/api/v1/trash',
+      {
+        schema: {
+          tags: ['crm'],
+          summary: 'Deleted records you may restore, across objects, with their purge date',
+          response: {
+            200: z.object({
+              data: z.array(
+                z.object({
+                  resource: z.string(),
+                  id: z.uuid(),
+                  title: z.string(),
+                  deletedAt: z.date(),
+                  purgeAt: z.date(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => ({ data: await records.trash(actorOf(request)) }),
+    );
+  });
+}

@@ -1,0 +1,66 @@
+// Global search across CRM objects (the command palette): one ranked query per object the actor
+// may read, each with the same visibility predicate as lists, merged by score.
+import { and, isNull, type SQL, sql } from 'drizzle-orm';
+import { hasPermission } from '#server/platform/access/permissions.ts';
+import type { Actor } from '#server/platform/actor.ts';
+import { type Database, execRows } from '#server/platform/db/database.ts';
+import { withWorkspace } from '#server/platform/db/tenancy.ts';
+import { ValidationError } from '#server/platform/errors.ts';
+import { RECORD_KINDS, readableBy } from './kinds.ts';
+import { searchSql } from './query.ts';
+
+export interface SearchHit {
+  resource: string;
+  id: string;
+  title: string;
+  subtitle: string;
+  score: number;
+}
+
+export function createSearchService(deps: { db: Database; clock: () => Date }) {
+  const { db, clock } = deps;
+
+  async function search(
+    actor: Actor,
+    input: { q: string; types?: string[] | undefined; limit?: number | undefined },
+  ): Promise<SearchHit[]> {
+    const q = input.q.trim();
+    if (q.length < 1) throw new ValidationError([{ field: 'query.q', message: 'type something to search for' }]);
+    const limit = input.limit ?? 20;
+    const kinds = RECORD_KINDS.filter(
+      (k) =>
+        (!input.types?.length || input.types.includes(k.resource)) &&
+        hasPermission(actor.permissions, `${k.module}:${k.resource}:read`) &&
+        (!actor.scopes || hasPermission(actor.scopes, `${k.module}:${k.resource}:read`)),
+    );
+    if (!kinds.length) return [];
+    const now = clock();
+    const needle = q.toLowerCase();
+    return withWorkspace(db, actor, async (tx) => {
+      await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true)`);
+      const parts: SQL[] = kinds.map((kind) => {
+        // Exact prefix first, then closeness of spelling.
+        const score = sql`(case when ${kind.searchColumn} like ${`${needle.replace(/[\\%_]/g, '\\$&')}%`} then 1 else 0 end + word_similarity(${needle}, ${kind.searchColumn}))`;
+        return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, ${score}::float8 as score
+          from ${kind.table}
+          where ${and(isNull(kind.deletedAtColumn), searchSql(kind.searchColumn, q), readableBy(actor, kind, now))}
+          order by score desc limit ${limit})`;
+      });
+      const list = await execRows(
+        tx,
+        sql`select * from (${sql.join(parts, sql` union all `)}) hits order by score desc, title limit ${limit}`,
+      );
+      return list.map((r) => ({
+        resource: String(r.resource),
+        id: String(r.id),
+        title: String(r.title ?? ''),
+        subtitle: String(r.subtitle ?? ''),
+        score: Number(r.score),
+      }));
+    });
+  }
+
+  return { search };
+}
+
+export type SearchService = ReturnType<typeof createSearchService>;
