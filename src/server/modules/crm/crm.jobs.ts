@@ -3,13 +3,17 @@ import { z } from 'zod';
 import { defineJob, type JobQueue } from '#server/platform/jobs/queue.ts';
 import type { RecordsService } from './records.service.ts';
 
-export async function registerCrmJobs(jobs: JobQueue, services: { records: RecordsService }): Promise<void> {
-  const purge = defineJob({
+export function trashPurgeJob(records: Pick<RecordsService, 'purgeTrash'>) {
+  return defineJob({
     name: 'crm.trash.purge',
     payload: z.object({}),
     maxAttempts: 3,
-    handler: async () => ({ purged: await services.records.purgeTrash() }),
+    handler: async () => ({ purged: await records.purgeTrash() }),
   });
+}
+
+export async function registerCrmJobs(jobs: JobQueue, services: { records: RecordsService }): Promise<void> {
+  const purge = trashPurgeJob(services.records);
   jobs.register(purge);
   await jobs.schedule({ name: 'crm.trash.purge', cron: '30 3 * * *', timezone: 'UTC', job: purge, payload: {} });
 }

@@ -88,10 +88,14 @@ export function inputSchema(field: FieldDef): z.ZodType {
       return z
         .number({ message: 'must be a number' })
         .int('must be a whole number')
-        .min(-1_000_000_000)
-        .max(1_000_000_000);
+        .min(-1_000_000_000, 'is too small')
+        .max(1_000_000_000, 'is too large');
     case 'percent':
-      return z.number({ message: 'must be a number' }).int('must be a whole number').min(0).max(100);
+      return z
+        .number({ message: 'must be a number' })
+        .int('must be a whole number')
+        .min(0, 'must be from 0 to 100')
+        .max(100, 'must be from 0 to 100');
     case 'money':
       return z
         .union([z.number(), z.string().trim()], { message: 'must be an amount such as 1250.50' })
@@ -158,6 +162,15 @@ export function outputSchema(field: FieldDef): z.ZodType {
 
 const ARRAY_TYPES = new Set<FieldType>(['userRefs', 'emails', 'phones']);
 
+/** A required text may not be blank. */
+function requiredValue(field: FieldDef, value: z.ZodType): z.ZodType {
+  if (field.type !== 'text' && field.type !== 'longText') return value;
+  return z
+    .string({ message: `${field.label} is required` })
+    .refine((v) => v.trim().length > 0, `${field.label} is required`)
+    .pipe(value);
+}
+
 /** Create: required fields must be present; optional ones may be null or empty (stored as null). */
 export function createShape(fields: Record<string, FieldDef>): Record<string, z.ZodType> {
   const shape: Record<string, z.ZodType> = {};
@@ -165,7 +178,7 @@ export function createShape(fields: Record<string, FieldDef>): Record<string, z.
     if (field.readOnly) continue;
     const value = inputSchema(field);
     if (ARRAY_TYPES.has(field.type)) shape[name] = value.optional();
-    else if (field.required) shape[name] = value;
+    else if (field.required) shape[name] = requiredValue(field, value);
     else shape[name] = z.preprocess(emptyToNull, value.nullable()).optional();
   }
   return shape;
@@ -177,7 +190,8 @@ export function updateShape(fields: Record<string, FieldDef>): Record<string, z.
   for (const [name, field] of Object.entries(fields)) {
     if (field.readOnly) continue;
     const value = inputSchema(field);
-    if (ARRAY_TYPES.has(field.type) || field.required) shape[name] = value.optional();
+    if (ARRAY_TYPES.has(field.type)) shape[name] = value.optional();
+    else if (field.required) shape[name] = requiredValue(field, value).optional();
     else shape[name] = z.preprocess(emptyToNull, value.nullable()).optional();
   }
   return shape;
@@ -213,7 +227,7 @@ export function sortExpression(field: FieldDef): SQL {
   if (!field.nullable) return text ? sql`lower(${col})` : sql`${col}`;
   if (text) return sql`coalesce(lower(${col}), '')`;
   const lowest: Record<string, string> = {
-    int: '-2147483648::int',
+    int: "'-2147483648'::int",
     numeric: "'-Infinity'::numeric",
     date: "'-infinity'::date",
     timestamptz: "'-infinity'::timestamptz",

@@ -99,7 +99,7 @@ function zodProblems(error: z.ZodError, prefix: string): FieldProblem[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return { field: prefix, message: `unknown field(s): ${issue.keys.join(', ')}` };
+      return { field: path ? `${prefix}.${path}` : prefix, message: `unknown field(s): ${issue.keys.join(', ')}` };
     }
     return { field: path ? `${prefix}.${path}` : prefix, message: issue.message };
   });

@@ -254,7 +254,7 @@ describe('web app and SPA fallback', () => {
   });
 
   it('leaves API, docs and operations paths alone', async () => {
-    for (const url of ['/api/v1/contacts', '/health/nope', '/docs/nope.js', '/metrics/x']) {
+    for (const url of ['/api/v1/nothing-here', '/health/nope', '/docs/nope.js', '/metrics/x']) {
       const res = await t.app.inject({ url, headers: { accept: 'text/html' } });
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('NOT_FOUND');
