@@ -18,6 +18,7 @@ import { registerCrmJobs } from '#server/modules/crm/crm.jobs.ts';
 import { crmRoutes } from '#server/modules/crm/crm.routes.ts';
 import { RECORD_KINDS } from '#server/modules/crm/kinds.ts';
 import { recordRoutes } from '#server/modules/crm/records.routes.ts';
+import { transferRoutes } from '#server/modules/crm/transfers.routes.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
 import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
@@ -196,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await recordRoutes(app, { records: services.records, guards });
   for (const kind of RECORD_KINDS) await app.shareable(kind);
   await crmRoutes(app, { ...services, guards });
+  await transferRoutes(app, { transfers: services.transfers, guards });
   await registerCrmJobs(jobs, services);
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);

@@ -12,6 +12,7 @@ import { createLeadsService } from '#server/modules/crm/leads.service.ts';
 import { createPipelinesService } from '#server/modules/crm/pipelines.service.ts';
 import { createRecordsService } from '#server/modules/crm/records.service.ts';
 import { createSearchService } from '#server/modules/crm/search.service.ts';
+import { createTransfersService } from '#server/modules/crm/transfers.service.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
 import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
 import { createSharesService } from '#server/platform/access/shares.ts';
@@ -46,6 +47,7 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
     customFields: createCustomFieldsService({ db, clock }),
     search: createSearchService({ db, clock }),
     leads: createLeadsService({ db, records, clock }),
+    transfers: createTransfersService({ db, jobs, records, actorFor: auth.actorFor, clock }),
   };
 }
 

@@ -475,6 +475,39 @@ export function createAuthService(deps: {
     return toActor(row, { userId: claims.userId, workspaceId: claims.workspaceId, sessionId: claims.sessionId }, ctx);
   }
 
+  /**
+   * The actor for work a member started that runs later (imports, exports): their permissions as
+   * they are when it runs, so a member removed or demoted meanwhile gets no more than they now have.
+   */
+  async function actorFor(
+    who: {
+      userId: string;
+      workspaceId: string;
+      scopes?: readonly string[] | undefined;
+      requestId?: string | undefined;
+    },
+    channel: Channel,
+  ): Promise<Actor | null> {
+    const [row] = await db.query<ActorRow>(
+      `select ${actorColumns('$3')}
+         from members m
+         ${ACTOR_JOINS}
+        where m.user_id = $1 and m.workspace_id = $2 and m.status = 'active'`,
+      [who.userId, who.workspaceId, clock()],
+    );
+    if (!row) return null;
+    return {
+      userId: who.userId,
+      workspaceId: who.workspaceId,
+      role: row.role,
+      permissions: row.permissions,
+      department: row.department,
+      channel,
+      ...(who.scopes ? { scopes: who.scopes } : {}),
+      ...(who.requestId ? { requestId: who.requestId } : {}),
+    };
+  }
+
   async function authenticatePersonalToken(
     token: string,
     ctx: RequestContext,
@@ -596,6 +629,7 @@ export function createAuthService(deps: {
     startSessionFor,
     refresh,
     authenticate,
+    actorFor,
     logout,
     revokeSession: (a: Actor, id: string) => revoke(a, id, 'revoked'),
     listSessions,

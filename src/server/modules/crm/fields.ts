@@ -168,7 +168,7 @@ function requiredValue(field: FieldDef, value: z.ZodType): z.ZodType {
   return z
     .string({ message: `${field.label} is required` })
     .refine((v) => v.trim().length > 0, `${field.label} is required`)
-    .pipe(value);
+    .pipe(value as z.ZodType<unknown, string>);
 }
 
 /** Create: required fields must be present; optional ones may be null or empty (stored as null). */

@@ -3,6 +3,7 @@ import { csvCell } from '#server/modules/audit/audit.service.ts';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 import { bearer, inviteLink as inviteFor, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
+import { multipart } from '#test/support/multipart.ts';
 
 const PASSWORD = 'harbor-tangerine-compass-5';
 const clock = manualClock(new Date());
@@ -506,7 +507,21 @@ describe('tenant isolation through every route', () => {
     };
     const bPipeline = (await t.app.inject({ url: '/api/v1/pipelines', headers: bearer(b.accessToken) })).json().data[0];
     const bField = await bPost('/api/v1/custom-fields', { objectType: 'contacts', label: 'B field', type: 'text' });
+    const bImport = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      ...(() => {
+        const body = multipart({ objectType: 'contacts' }, { name: 'b.csv', content: Buffer.from('firstName\nB\n') });
+        return { payload: body.payload, headers: { ...bearer(b.accessToken), ...body.headers } };
+      })(),
+    });
+    const bExport = await bPost('/api/v1/exports', { objectType: 'contacts', format: 'csv' });
+    await t.jobs.runDue(true);
     const crmRoutes: Record<string, { id: string; payload?: object }> = {
+      '/api/v1/imports/:id': { id: bImport.json().data.id },
+      '/api/v1/exports/:id': { id: bExport.id },
+      '/api/v1/exports/:id/download': { id: bExport.id },
+      '/api/v1/jobs/:id': { id: bExport.jobId },
       '/api/v1/pipelines/:id': { id: bPipeline.id, payload: { name: 'stolen' } },
       '/api/v1/custom-fields/:id': { id: bField.id, payload: { label: 'stolen' } },
       '/api/v1/leads/:id/convert': { id: bRecords.leads as string, payload: {} },

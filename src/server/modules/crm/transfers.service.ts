@@ -1,0 +1,767 @@
+// Imports and exports of CRM records as background jobs. An import (CSV, XLSX, or vCard for
+// contacts) maps columns to fields, finds duplicates (contact email, organization domain) and
+// skips, updates or creates them, records an error per bad row, and can run dry. An export writes
+// any filtered list (with the same visibility as the list itself) to CSV, XLSX or vCard.
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { contacts, dataTransfers, organizations } from '#server/db/schema/crm.ts';
+import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
+import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
+import type { Actor, Channel } from '#server/platform/actor.ts';
+import { recordAudit } from '#server/platform/audit.ts';
+import type { Database, Tx } from '#server/platform/db/database.ts';
+import { withWorkspace } from '#server/platform/db/tenancy.ts';
+import { AppError, type FieldProblem, NotFound, ValidationError } from '#server/platform/errors.ts';
+import { defineJob, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
+import { customFieldsOf } from './custom-fields.service.ts';
+import type { FieldDef } from './fields.ts';
+import { type FileFormat, formatOf, readTable, type Table, writeCsv, writeXlsx } from './formats.ts';
+import { bareDomain, kindByResource, organizationKind, type RecordKind, readableBy } from './kinds.ts';
+import type { ListParams } from './query.ts';
+import type { RecordRow, RecordsService } from './records.service.ts';
+import { formatVCard, parseVCards, type VCardContact } from './vcard.ts';
+
+export const IMPORTABLE = ['contacts', 'organizations', 'leads', 'deals', 'projects', 'tasks'] as const;
+export const DUPLICATE_CHOICES = ['skip', 'update', 'create'] as const;
+export type DuplicateChoice = (typeof DUPLICATE_CHOICES)[number];
+export const MAX_IMPORT_ROWS = 200_000;
+export const MAX_EXPORT_ROWS = 1_000_000;
+const CHUNK = 500;
+const MAX_ERRORS = 1000;
+
+/** Linking by name: a column of organization names finds (or creates) the organization. */
+const ORG_NAME_TARGET = 'organizationName';
+const ORG_LINKED = new Set(['contacts', 'deals', 'projects']);
+const NOT_MAPPABLE = new Set(['userRef', 'userRefs', 'polyRef']);
+
+const transferJob = z.object({
+  transferId: z.uuid(),
+  userId: z.uuid(),
+  workspaceId: z.uuid(),
+  scopes: z.array(z.string()).optional(),
+});
+type TransferJob = z.infer<typeof transferJob>;
+
+export interface ActorRef {
+  userId: string;
+  workspaceId: string;
+  scopes?: string[] | undefined;
+}
+
+type TransferRow = typeof dataTransfers.$inferSelect;
+export type TransferView = Omit<TransferRow, 'content' | 'workspaceId'> & { downloadUrl: string | null };
+
+function view(row: TransferRow): TransferView {
+  const { content: _c, workspaceId: _w, ...rest } = row;
+  return {
+    ...rest,
+    downloadUrl: row.direction === 'export' && row.status === 'succeeded' ? `/api/v1/exports/${row.id}/download` : null,
+  };
+}
+
+/** Fields a column can be mapped to, with their labels (for the wizard and suggestions). */
+export function importTargets(kind: RecordKind): Array<{ target: string; label: string; required: boolean }> {
+  const targets = Object.entries(kind.fields)
+    .filter(([, f]) => !f.readOnly && !NOT_MAPPABLE.has(f.type) && !(f.type === 'ref' && !kindByResource(f.ref ?? '')))
+    .filter(([name]) => !(name === 'organizationId'))
+    .map(([target, f]) => ({ target, label: f.label, required: f.required === true }));
+  if (ORG_LINKED.has(kind.resource))
+    targets.push({ target: ORG_NAME_TARGET, label: 'Organization name', required: false });
+  targets.push({ target: 'tags', label: 'Tags', required: false });
+  return targets;
+}
+
+const SYNONYMS: Record<string, string[]> = {
+  firstName: ['first name', 'given name', 'firstname', 'first'],
+  lastName: ['last name', 'family name', 'surname', 'lastname', 'last'],
+  email: ['email', 'e-mail', 'email address', 'e-mail address', 'e-mail 1 - value', 'email 1 - value', 'mail'],
+  phones: [
+    'phone',
+    'phones',
+    'mobile',
+    'mobile phone',
+    'telephone',
+    'phone 1 - value',
+    'business phone',
+    'primary phone',
+  ],
+  jobTitle: ['job title', 'title', 'position', 'organization 1 - title', 'role'],
+  organizationName: ['company', 'organization', 'organisation', 'account', 'organization 1 - name', 'company name'],
+  contactName: ['name', 'contact', 'contact name', 'full name'],
+  companyName: ['company', 'company name', 'organization', 'organisation'],
+  website: ['website', 'web page', 'url', 'web site', 'site'],
+  name: ['name', 'organization', 'company', 'deal', 'deal name', 'project', 'project name'],
+  amount: ['amount', 'value', 'deal value'],
+  tags: ['tags', 'labels', 'groups', 'categories', 'group membership'],
+  notes: ['notes', 'note', 'comments', 'description'],
+  linkedinUrl: ['linkedin', 'linkedin url', 'linkedin profile'],
+  title: ['title', 'task', 'subject'],
+};
+
+const norm = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[_\s-]+/g, ' ')
+    .trim();
+
+export function suggestMapping(kind: RecordKind, headers: string[]): Record<string, string> {
+  const targets = importTargets(kind);
+  const mapping: Record<string, string> = {};
+  const used = new Set<string>();
+  for (const header of headers) {
+    const h = norm(header);
+    const match = targets.find(
+      (t) =>
+        !used.has(t.target) &&
+        (norm(t.target) === h ||
+          norm(t.label) === h ||
+          t.target.toLowerCase() === h.replace(/ /g, '') ||
+          SYNONYMS[t.target]?.some((s) => norm(s) === h)),
+    );
+    if (match) {
+      mapping[header] = match.target;
+      used.add(match.target);
+    }
+  }
+  return mapping;
+}
+
+/** A cell as the field's type expects it; unreadable values are passed on for validation to name. */
+function cellValue(field: FieldDef, raw: string): unknown {
+  const v = raw.trim();
+  switch (field.type) {
+    case 'int':
+    case 'percent': {
+      const n = Number(v.replace(/%$/, ''));
+      return Number.isFinite(n) ? n : v;
+    }
+    case 'money':
+      return v.replace(/[\s,$€£]/g, '');
+    case 'bool':
+      return /^(true|yes|y|1)$/i.test(v) ? true : /^(false|no|n|0)$/i.test(v) ? false : v;
+    case 'emails':
+    case 'phones':
+      return v
+        .split(/\s*[;,|]\s*|\s+:::\s+/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+    case 'date': {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
+      const d = new Date(v);
+      return Number.isNaN(d.getTime()) ? v : d.toISOString().slice(0, 10);
+    }
+    case 'datetime': {
+      const d = new Date(v);
+      return Number.isNaN(d.getTime()) ? v : d.toISOString();
+    }
+    default:
+      return v;
+  }
+}
+
+export function createTransfersService(deps: {
+  db: Database;
+  jobs: JobQueue;
+  records: RecordsService;
+  actorFor: (who: ActorRef, channel: Channel) => Promise<Actor | null>;
+  clock: () => Date;
+}) {
+  const { db, jobs, records, clock } = deps;
+  const { insertIn, updateIn, listIn } = records.internal;
+
+  function importKind(objectType: string): RecordKind {
+    const kind = kindByResource(objectType);
+    if (!kind || !(IMPORTABLE as readonly string[]).includes(objectType)) {
+      throw new ValidationError([{ field: 'objectType', message: `must be one of ${IMPORTABLE.join(', ')}` }]);
+    }
+    return kind;
+  }
+
+  async function readFile(format: FileFormat, content: Buffer, objectType: string): Promise<Table | VCardContact[]> {
+    if (format === 'vcf') {
+      if (objectType !== 'contacts') {
+        throw new ValidationError([{ field: 'file', message: 'vCard files import contacts only' }]);
+      }
+      return parseVCards(content.toString('utf8'));
+    }
+    return readTable(format, content);
+  }
+
+  async function preview(actor: Actor, input: { objectType: string; fileName: string; content: Buffer }) {
+    const kind = importKind(input.objectType);
+    assertPermission(actor, `crm:${kind.resource}:import`);
+    const format = formatOf(input.fileName);
+    const parsed = await readFile(format, input.content, kind.resource);
+    const targets = importTargets(kind);
+    const defs = await withWorkspace(db, actor, (tx) => customFieldsOf(tx, kind.resource));
+    for (const d of defs) targets.push({ target: `custom.${d.key}`, label: d.label, required: d.required });
+    if (Array.isArray(parsed)) {
+      return { format, headers: [], sample: [], rowCount: parsed.length, suggestedMapping: {}, targets };
+    }
+    return {
+      format,
+      headers: parsed.headers,
+      sample: parsed.rows.slice(0, 5),
+      rowCount: parsed.rows.length,
+      suggestedMapping: suggestMapping(kind, parsed.headers),
+      targets,
+    };
+  }
+
+  function checkMapping(kind: RecordKind, mapping: Record<string, string>, headers: string[], customKeys: Set<string>) {
+    const problems: FieldProblem[] = [];
+    const allowed = new Set(importTargets(kind).map((t) => t.target));
+    const seen = new Set<string>();
+    for (const [column, target] of Object.entries(mapping)) {
+      if (!headers.includes(column))
+        problems.push({ field: `mapping.${column}`, message: 'is not a column of the file' });
+      const ok = allowed.has(target) || (target.startsWith('custom.') && customKeys.has(target.slice(7)));
+      if (!ok) problems.push({ field: `mapping.${column}`, message: `"${target}" is not a field of ${kind.resource}` });
+      if (seen.has(target)) problems.push({ field: `mapping.${column}`, message: `"${target}" is mapped twice` });
+      seen.add(target);
+    }
+    for (const [name, f] of Object.entries(kind.fields)) {
+      if (f.required && !seen.has(name)) problems.push({ field: 'mapping', message: `map a column to ${f.label}` });
+    }
+    if (problems.length) throw new ValidationError(problems);
+  }
+
+  const importJob = defineJob({
+    name: 'crm.import',
+    payload: z.object({
+      transferId: z.uuid(),
+      userId: z.uuid(),
+      workspaceId: z.uuid(),
+      scopes: z.array(z.string()).optional(),
+    }),
+    maxAttempts: 1,
+    timeoutMs: 60 * 60_000,
+    handler: (payload, ctx) => runImport(payload, ctx),
+  });
+  const exportJob = defineJob({
+    name: 'crm.export',
+    payload: z.object({
+      transferId: z.uuid(),
+      userId: z.uuid(),
+      workspaceId: z.uuid(),
+      scopes: z.array(z.string()).optional(),
+    }),
+    maxAttempts: 1,
+    timeoutMs: 60 * 60_000,
+    handler: (payload, ctx) => runExport(payload, ctx),
+  });
+  jobs.register(importJob);
+  jobs.register(exportJob);
+
+  async function startImport(
+    actor: Actor,
+    input: {
+      objectType: string;
+      fileName: string;
+      content: Buffer;
+      mapping?: Record<string, string> | undefined;
+      dryRun?: boolean | undefined;
+      onDuplicate?: DuplicateChoice | undefined;
+    },
+  ): Promise<TransferView> {
+    const kind = importKind(input.objectType);
+    assertPermission(actor, `crm:${kind.resource}:import`);
+    if (!actor.userId) throw new ValidationError([{ field: 'actor', message: 'imports are started by a member' }]);
+    const format = formatOf(input.fileName);
+    const parsed = await readFile(format, input.content, kind.resource);
+    const total = Array.isArray(parsed) ? parsed.length : parsed.rows.length;
+    if (total === 0) throw new ValidationError([{ field: 'file', message: 'has no rows to import' }]);
+    if (total > MAX_IMPORT_ROWS) {
+      throw new ValidationError([
+        { field: 'file', message: `has ${total} rows; import at most ${MAX_IMPORT_ROWS} at a time` },
+      ]);
+    }
+    const mapping = Array.isArray(parsed) ? {} : (input.mapping ?? suggestMapping(kind, parsed.headers));
+    return withWorkspace(db, actor, async (tx) => {
+      if (!Array.isArray(parsed)) {
+        const defs = await customFieldsOf(tx, kind.resource);
+        checkMapping(kind, mapping, parsed.headers, new Set(defs.map((d) => d.key)));
+      }
+      const [row] = await tx
+        .insert(dataTransfers)
+        .values({
+          workspaceId: actor.workspaceId,
+          direction: 'import',
+          objectType: kind.resource,
+          format,
+          fileName: input.fileName.slice(0, 200),
+          content: input.content,
+          options: { mapping, dryRun: input.dryRun ?? false, onDuplicate: input.onDuplicate ?? 'skip' },
+          totalRows: total,
+          createdBy: actor.userId,
+          createdAt: clock(),
+        })
+        .returning();
+      const transfer = row as TransferRow;
+      const job = await jobs.enqueue(
+        importJob,
+        {
+          transferId: transfer.id,
+          userId: actor.userId as string,
+          workspaceId: actor.workspaceId,
+          scopes: actor.scopes ? [...actor.scopes] : undefined,
+        },
+        { tx, workspaceId: actor.workspaceId, createdBy: actor.userId },
+      );
+      await tx
+        .update(dataTransfers)
+        .set({ jobId: job?.id ?? null })
+        .where(eq(dataTransfers.id, transfer.id));
+      await recordAudit(tx, actor, {
+        action: 'import.started',
+        entityType: 'import',
+        entityId: transfer.id,
+        metadata: { objectType: kind.resource, format, rows: total, dryRun: input.dryRun ?? false },
+      });
+      return view({ ...transfer, jobId: job?.id ?? null });
+    });
+  }
+
+  /** Dry runs roll back each chunk: the counts and errors are exact, nothing stays. */
+  class DryRunRollback extends Error {}
+
+  async function runImport(payload: TransferJob, ctx: JobContext): Promise<Record<string, unknown>> {
+    const actor = await deps.actorFor(payload, 'import');
+    const [transfer] = await withWorkspace(db, { workspaceId: payload.workspaceId }, (tx) =>
+      tx.select().from(dataTransfers).where(eq(dataTransfers.id, payload.transferId)),
+    );
+    if (!transfer) return { skipped: 'the import no longer exists' };
+    const finish = (values: Partial<TransferRow>) =>
+      withWorkspace(db, { workspaceId: payload.workspaceId }, (tx) =>
+        tx
+          .update(dataTransfers)
+          .set({ ...values, finishedAt: clock() })
+          .where(eq(dataTransfers.id, transfer.id)),
+      );
+    if (!actor) {
+      await finish({
+        status: 'failed',
+        errors: [{ row: 0, message: 'The member who started this import is no longer active.' }],
+      });
+      return { failed: 'member inactive' };
+    }
+    const kind = importKind(transfer.objectType);
+    const options = transfer.options as {
+      mapping: Record<string, string>;
+      dryRun: boolean;
+      onDuplicate: DuplicateChoice;
+    };
+    const parsed = await readFile(transfer.format as FileFormat, transfer.content as Buffer, kind.resource);
+    const inputs: Array<Record<string, unknown>> = Array.isArray(parsed)
+      ? parsed.map((c) => {
+          const { website: _w, ...rest } = c;
+          return rest as unknown as Record<string, unknown>;
+        })
+      : parsed.rows.map((cells) => rowInput(kind, options.mapping, parsed.headers, cells));
+    const counts = { processedRows: 0, createdRows: 0, updatedRows: 0, skippedRows: 0, failedRows: 0 };
+    const errors: Array<{ row: number; field?: string; message: string }> = [];
+    const orgCache = new Map<string, string>();
+    // A header line precedes table rows; vCards are numbered from 1.
+    const lineOf = (i: number) => (Array.isArray(parsed) ? i + 1 : i + 2);
+    await withWorkspace(db, actor, (tx) =>
+      tx.update(dataTransfers).set({ status: 'running' }).where(eq(dataTransfers.id, transfer.id)),
+    );
+    for (let start = 0; start < inputs.length; start += CHUNK) {
+      if (ctx.signal.aborted) throw new Error('import interrupted');
+      const chunk = inputs.slice(start, start + CHUNK);
+      const chunkCounts = { created: 0, updated: 0, skipped: 0, failed: 0 };
+      const chunkErrors: typeof errors = [];
+      try {
+        await withWorkspace(db, actor, async (tx) => {
+          const now = clock();
+          const defs = kind.customFields ? await customFieldsOf(tx, kind.resource) : [];
+          const orgDefs = ORG_LINKED.has(kind.resource) ? await customFieldsOf(tx, 'organizations') : [];
+          for (const [offset, input] of chunk.entries()) {
+            const line = lineOf(start + offset);
+            try {
+              const outcome = await tx.transaction(async (sp) => {
+                const values = { ...input };
+                const orgName = values[ORG_NAME_TARGET];
+                delete values[ORG_NAME_TARGET];
+                if (typeof orgName === 'string' && orgName.trim()) {
+                  values.organizationId = await organizationByName(sp, actor, orgName.trim(), orgCache, orgDefs, now);
+                }
+                const duplicate = await findDuplicate(sp, actor, kind, values, now);
+                if (duplicate && options.onDuplicate === 'skip') return 'skipped' as const;
+                if (duplicate && options.onDuplicate === 'update') {
+                  await updateIn(sp, actor, kind, duplicate, values, { defs, now, prefix: 'row' });
+                  return 'updated' as const;
+                }
+                await insertIn(sp, actor, kind, values, { defs, now, prefix: 'row' });
+                return 'created' as const;
+              });
+              chunkCounts[outcome]++;
+            } catch (err) {
+              if (!(err instanceof AppError)) throw err;
+              chunkCounts.failed++;
+              const fields = (err.details as { fields?: FieldProblem[] } | undefined)?.fields;
+              if (fields?.length) {
+                for (const f of fields)
+                  chunkErrors.push({ row: line, field: f.field.replace(/^row\.?/, ''), message: f.message });
+              } else chunkErrors.push({ row: line, message: err.message });
+            }
+          }
+          if (options.dryRun) throw new DryRunRollback();
+        });
+      } catch (err) {
+        if (!(err instanceof DryRunRollback)) throw err;
+        // Organizations created inside a rolled-back chunk do not exist.
+        orgCache.clear();
+      }
+      counts.processedRows += chunk.length;
+      counts.createdRows += chunkCounts.created;
+      counts.updatedRows += chunkCounts.updated;
+      counts.skippedRows += chunkCounts.skipped;
+      counts.failedRows += chunkCounts.failed;
+      errors.push(...chunkErrors.slice(0, Math.max(0, MAX_ERRORS - errors.length)));
+      await withWorkspace(db, actor, (tx) =>
+        tx
+          .update(dataTransfers)
+          .set({ ...counts, errors })
+          .where(eq(dataTransfers.id, transfer.id)),
+      );
+      await ctx.progress({
+        current: counts.processedRows,
+        total: inputs.length,
+        message: `${counts.processedRows} of ${inputs.length} rows`,
+      });
+    }
+    await withWorkspace(db, actor, async (tx) => {
+      await tx
+        .update(dataTransfers)
+        .set({ status: 'succeeded', finishedAt: clock(), content: null })
+        .where(eq(dataTransfers.id, transfer.id));
+      await recordAudit(tx, actor, {
+        action: 'import.finished',
+        entityType: 'import',
+        entityId: transfer.id,
+        metadata: { ...counts, dryRun: options.dryRun },
+      });
+    });
+    return counts;
+  }
+
+  function rowInput(kind: RecordKind, mapping: Record<string, string>, headers: string[], cells: string[]) {
+    const input: Record<string, unknown> = {};
+    const custom: Record<string, unknown> = {};
+    for (const [column, target] of Object.entries(mapping)) {
+      const raw = cells[headers.indexOf(column)] ?? '';
+      if (raw.trim() === '') continue;
+      if (target === 'tags') {
+        input.tags = raw
+          .split(/\s*[;,|]\s*|\s+:::\s+/)
+          .map((t) => t.trim())
+          .filter((t) => t && !/^\* ?mycontacts$/i.test(t));
+      } else if (target === ORG_NAME_TARGET) input[target] = raw.trim();
+      else if (target.startsWith('custom.')) custom[target.slice(7)] = raw.trim();
+      else {
+        const field = kind.fields[target];
+        if (field) input[target] = cellValue(field, raw);
+      }
+    }
+    if (Object.keys(custom).length) input.custom = custom;
+    return input;
+  }
+
+  async function organizationByName(
+    tx: Tx,
+    actor: Actor,
+    name: string,
+    cache: Map<string, string>,
+    defs: Awaited<ReturnType<typeof customFieldsOf>>,
+    now: Date,
+  ): Promise<string> {
+    const key = name.toLowerCase();
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const [found] = await tx
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(
+        and(
+          sql`lower(${organizations.name}) = ${key}`,
+          isNull(organizations.deletedAt),
+          readableBy(actor, organizationKind, now),
+        ),
+      )
+      .limit(1);
+    const id =
+      found?.id ??
+      (await insertIn(tx, actor, organizationKind, { name }, { defs, now, prefix: 'row.organizationName' })).id;
+    cache.set(key, id);
+    return id;
+  }
+
+  async function findDuplicate(
+    tx: Tx,
+    actor: Actor,
+    kind: RecordKind,
+    values: Record<string, unknown>,
+    now: Date,
+  ): Promise<string | null> {
+    if (kind.resource === 'contacts' && typeof values.email === 'string' && values.email) {
+      const [found] = await tx
+        .select({ id: contacts.id })
+        .from(contacts)
+        .where(
+          and(
+            sql`lower(${contacts.email}) = ${values.email.toLowerCase()}`,
+            isNull(contacts.deletedAt),
+            readableBy(actor, kind, now),
+          ),
+        )
+        .limit(1);
+      return found?.id ?? null;
+    }
+    if (kind.resource === 'organizations') {
+      const source = (values.domain ?? values.website) as string | undefined;
+      if (!source) return null;
+      const [found] = await tx
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(
+          and(
+            sql`lower(${organizations.domain}) = ${bareDomain(source)}`,
+            isNull(organizations.deletedAt),
+            readableBy(actor, kind, now),
+          ),
+        )
+        .limit(1);
+      return found?.id ?? null;
+    }
+    return null;
+  }
+
+  // ---- exports ----
+
+  async function startExport(
+    actor: Actor,
+    input: { objectType: string; format: FileFormat; query?: ListParams | undefined },
+  ): Promise<TransferView> {
+    const kind = kindByResource(input.objectType);
+    if (!kind) throw new ValidationError([{ field: 'body.objectType', message: 'is not an object type' }]);
+    assertPermission(actor, `crm:${kind.resource}:export`);
+    if (input.format === 'vcf' && kind.resource !== 'contacts') {
+      throw new ValidationError([{ field: 'body.format', message: 'vCard exports contacts only' }]);
+    }
+    if (!actor.userId) throw new ValidationError([{ field: 'actor', message: 'exports are started by a member' }]);
+    const query = { ...(input.query ?? {}) };
+    delete query.cursor;
+    delete query.limit;
+    delete query.offset;
+    // Checked now, so a bad filter is a 400 here and not a failed job later.
+    await records.list(actor, kind.resource, { ...query, limit: 1 });
+    const stamp = clock().toISOString().slice(0, 10);
+    return withWorkspace(db, actor, async (tx) => {
+      const [row] = await tx
+        .insert(dataTransfers)
+        .values({
+          workspaceId: actor.workspaceId,
+          direction: 'export',
+          objectType: kind.resource,
+          format: input.format,
+          fileName: `${kind.resource}-${stamp}.${input.format}`,
+          options: { query },
+          createdBy: actor.userId,
+          createdAt: clock(),
+        })
+        .returning();
+      const transfer = row as TransferRow;
+      const job = await jobs.enqueue(
+        exportJob,
+        {
+          transferId: transfer.id,
+          userId: actor.userId as string,
+          workspaceId: actor.workspaceId,
+          scopes: actor.scopes ? [...actor.scopes] : undefined,
+        },
+        { tx, workspaceId: actor.workspaceId, createdBy: actor.userId },
+      );
+      await tx
+        .update(dataTransfers)
+        .set({ jobId: job?.id ?? null })
+        .where(eq(dataTransfers.id, transfer.id));
+      await recordAudit(tx, actor, {
+        action: 'export.started',
+        entityType: 'export',
+        entityId: transfer.id,
+        metadata: { objectType: kind.resource, format: input.format, query },
+      });
+      return view({ ...transfer, jobId: job?.id ?? null });
+    });
+  }
+
+  function cellOut(value: unknown): string {
+    if (value === null || value === undefined) return '';
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value)) return value.join('; ');
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  }
+
+  async function runExport(payload: TransferJob, ctx: JobContext): Promise<Record<string, unknown>> {
+    const actor = await deps.actorFor(payload, 'job');
+    const [transfer] = await withWorkspace(db, { workspaceId: payload.workspaceId }, (tx) =>
+      tx.select().from(dataTransfers).where(eq(dataTransfers.id, payload.transferId)),
+    );
+    if (!transfer) return { skipped: 'the export no longer exists' };
+    const kind = kindByResource(transfer.objectType) as RecordKind;
+    if (!actor || !hasPermission(actor.permissions, `crm:${kind.resource}:export`)) {
+      await withWorkspace(db, { workspaceId: payload.workspaceId }, (tx) =>
+        tx
+          .update(dataTransfers)
+          .set({
+            status: 'failed',
+            finishedAt: clock(),
+            errors: [{ row: 0, message: 'The member who asked for this export may no longer export.' }],
+          })
+          .where(eq(dataTransfers.id, transfer.id)),
+      );
+      return { failed: 'not allowed' };
+    }
+    const query = (transfer.options as { query: ListParams }).query;
+    const rows: RecordRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await withWorkspace(db, actor, (tx) =>
+        listIn(tx, actor, kind, { ...query, cursor, limit: 1000 }, clock()),
+      );
+      rows.push(...page.data);
+      cursor = page.page.nextCursor ?? undefined;
+      await ctx.progress({ current: rows.length, total: null, message: `${rows.length} rows read` });
+      if (rows.length >= MAX_EXPORT_ROWS) break;
+    } while (cursor);
+    let content: Buffer;
+    if (transfer.format === 'vcf') {
+      const orgIds = [...new Set(rows.map((r) => r.organizationId).filter(Boolean))] as string[];
+      const names = new Map<string, string>();
+      for (let i = 0; i < orgIds.length; i += 1000) {
+        const slice = orgIds.slice(i, i + 1000);
+        const found = await withWorkspace(db, actor, (tx) =>
+          tx
+            .select({ id: organizations.id, name: organizations.name })
+            .from(organizations)
+            .where(and(inArray(organizations.id, slice), readableBy(actor, organizationKind, clock()))),
+        );
+        for (const o of found) names.set(o.id, o.name);
+      }
+      content = Buffer.from(
+        rows
+          .map((r) =>
+            formatVCard({
+              ...(r as unknown as Parameters<typeof formatVCard>[0]),
+              organizationName: names.get(r.organizationId as string) ?? null,
+            }),
+          )
+          .join(''),
+      );
+    } else {
+      const columns = ['id', ...Object.keys(kind.fields), 'tags', 'ownerId', 'createdAt', 'updatedAt'];
+      const defs = kind.customFields ? await withWorkspace(db, actor, (tx) => customFieldsOf(tx, kind.resource)) : [];
+      const table: Table = {
+        headers: [...columns, ...defs.map((d) => `custom.${d.key}`)],
+        rows: rows.map((r) => [
+          ...columns.map((c) => cellOut(r[c])),
+          ...defs.map((d) => cellOut((r.custom as Record<string, unknown>)?.[d.key])),
+        ]),
+      };
+      content = transfer.format === 'xlsx' ? await writeXlsx(table, kind.label) : writeCsv(table);
+    }
+    await withWorkspace(db, actor, (tx) =>
+      tx
+        .update(dataTransfers)
+        .set({ status: 'succeeded', content, totalRows: rows.length, processedRows: rows.length, finishedAt: clock() })
+        .where(eq(dataTransfers.id, transfer.id)),
+    );
+    return { rows: rows.length };
+  }
+
+  // ---- reading runs ----
+
+  async function get(actor: Actor, direction: 'import' | 'export', id: string): Promise<TransferView> {
+    return withWorkspace(db, actor, async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(dataTransfers)
+        .where(and(eq(dataTransfers.id, id), eq(dataTransfers.direction, direction)));
+      if (!row || (row.createdBy !== actor.userId && !hasPermission(actor.permissions, 'admin:audit:read'))) {
+        throw new NotFound(direction === 'import' ? 'Import' : 'Export');
+      }
+      return view(row);
+    });
+  }
+
+  async function list(actor: Actor, direction: 'import' | 'export'): Promise<TransferView[]> {
+    return withWorkspace(db, actor, async (tx) => {
+      const rows = await tx
+        .select()
+        .from(dataTransfers)
+        .where(
+          and(
+            eq(dataTransfers.direction, direction),
+            hasPermission(actor.permissions, 'admin:audit:read')
+              ? sql`true`
+              : eq(dataTransfers.createdBy, actor.userId ?? ''),
+          ),
+        )
+        .orderBy(desc(dataTransfers.createdAt))
+        .limit(50);
+      return rows.map(view);
+    });
+  }
+
+  async function download(actor: Actor, id: string) {
+    const transfer = await withWorkspace(db, actor, async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(dataTransfers)
+        .where(and(eq(dataTransfers.id, id), eq(dataTransfers.direction, 'export')));
+      return row;
+    });
+    if (!transfer || transfer.createdBy !== actor.userId) throw new NotFound('Export');
+    if (transfer.status !== 'succeeded' || !transfer.content) {
+      throw new ValidationError([{ field: 'id', message: 'this export is not ready yet' }]);
+    }
+    const contentType =
+      transfer.format === 'csv'
+        ? 'text/csv; charset=utf-8'
+        : transfer.format === 'xlsx'
+          ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+          : 'text/vcard; charset=utf-8';
+    return { fileName: transfer.fileName, contentType, content: transfer.content };
+  }
+
+  /** A background job's state, for its creator (or an admin) only. */
+  async function job(actor: Actor, id: string) {
+    return withWorkspace(db, actor, async (tx) => {
+      const [row] = await tx.select().from(jobsTable).where(eq(jobsTable.id, id));
+      if (
+        !row ||
+        row.workspaceId !== actor.workspaceId ||
+        (row.createdBy !== actor.userId && !hasPermission(actor.permissions, 'admin:audit:read'))
+      ) {
+        throw new NotFound('Job');
+      }
+      return {
+        id: row.id,
+        name: row.name,
+        status: row.status,
+        progress: row.progress,
+        result: row.result,
+        error: row.lastError,
+        createdAt: row.createdAt,
+        startedAt: row.startedAt,
+        finishedAt: row.finishedAt,
+      };
+    });
+  }
+
+  return { preview, startImport, startExport, get, list, download, job, importTargets };
+}
+
+export type TransfersService = ReturnType<typeof createTransfersService>;
