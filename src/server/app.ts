@@ -19,6 +19,7 @@ import { crmRoutes } from '#server/modules/crm/crm.routes.ts';
 import { RECORD_KINDS } from '#server/modules/crm/kinds.ts';
 import { recordRoutes } from '#server/modules/crm/records.routes.ts';
 import { transferRoutes } from '#server/modules/crm/transfers.routes.ts';
+import { feedbackRoutes } from '#server/modules/feedback/feedback.routes.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
 import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
@@ -198,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const kind of RECORD_KINDS) await app.shareable(kind);
   await crmRoutes(app, { ...services, guards });
   await transferRoutes(app, { transfers: services.transfers, guards });
+  await feedbackRoutes(app, { feedback: services.feedback, guards });
   await registerCrmJobs(jobs, services);
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);

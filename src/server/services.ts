@@ -13,6 +13,7 @@ import { createPipelinesService } from '#server/modules/crm/pipelines.service.ts
 import { createRecordsService } from '#server/modules/crm/records.service.ts';
 import { createSearchService } from '#server/modules/crm/search.service.ts';
 import { createTransfersService } from '#server/modules/crm/transfers.service.ts';
+import { createFeedbackService } from '#server/modules/feedback/feedback.service.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
 import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
 import { createSharesService } from '#server/platform/access/shares.ts';
@@ -47,6 +48,7 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
     customFields: createCustomFieldsService({ db, clock }),
     search: createSearchService({ db, clock }),
     leads: createLeadsService({ db, records, clock }),
+    feedback: createFeedbackService({ db, clock }),
     transfers: createTransfersService({ db, jobs, records, actorFor: auth.actorFor, clock }),
   };
 }

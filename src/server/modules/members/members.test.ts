@@ -522,6 +522,10 @@ describe('tenant isolation through every route', () => {
       '/api/v1/exports/:id': { id: bExport.id },
       '/api/v1/exports/:id/download': { id: bExport.id },
       '/api/v1/jobs/:id': { id: bExport.jobId },
+      '/api/v1/feedback/:id': {
+        id: (await bPost('/api/v1/feedback', { message: 'B feedback' })).id,
+        payload: { status: 'reviewed' },
+      },
       '/api/v1/pipelines/:id': { id: bPipeline.id, payload: { name: 'stolen' } },
       '/api/v1/custom-fields/:id': { id: bField.id, payload: { label: 'stolen' } },
       '/api/v1/leads/:id/convert': { id: bRecords.leads as string, payload: {} },
