@@ -92,6 +92,53 @@ describe('albedo CLI', () => {
     expect(unknown.stderr).toContain('unknown command "launch-rockets"');
   });
 
+  it('fills a workspace with coherent demo data only when asked', async () => {
+    const res = await cli(['seed-demo', '--email', 'ops@example.com']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(
+      'Filled "Ops Co" with demo data: 12 organizations, 36 contacts, 15 leads, 20 deals, 4 projects, 20 tasks',
+    );
+    const reset = await cli(
+      ['reset-password', '--email', 'ops@example.com', '--password-stdin'],
+      'ops-harbour-lantern-77',
+    );
+    expect(reset.code).toBe(0);
+    const db = pgDb ?? (await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') }));
+    const t = await createTestApp({ db: pgDb ?? Object.assign(db, { url: null, dispose: () => db.close() }) });
+    try {
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'ops@example.com', password: 'ops-harbour-lantern-77' },
+      });
+      const auth = { authorization: `Bearer ${login.json().data.accessToken}` };
+      const deals = (await t.app.inject({ url: '/api/v1/deals?limit=200&count=true', headers: auth })).json();
+      expect(deals.page.total).toBe(20);
+      const orgIds = new Set(
+        (await t.app.inject({ url: '/api/v1/organizations?limit=200', headers: auth }))
+          .json()
+          .data.map((o: { id: string }) => o.id),
+      );
+      // Every deal belongs to a company of the dataset and has an amount.
+      for (const d of deals.data) {
+        expect(orgIds.has(d.organizationId)).toBe(true);
+        expect(Number(d.amount)).toBeGreaterThan(0);
+      }
+      const project = (await t.app.inject({ url: '/api/v1/projects?limit=1', headers: auth })).json().data[0];
+      const detail = (
+        await t.app.inject({ url: `/api/v1/projects/${project.id}?include=related`, headers: auth })
+      ).json();
+      expect(detail.related.tasks).toHaveLength(5);
+    } finally {
+      await t.app.close();
+      if (!pgDb) await db.close();
+    }
+    const nobody = await cli(['seed-demo', '--email', 'ghost@example.com']);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toContain('no active member with email ghost@example.com');
+  });
+
   it('lists the outbox', async () => {
     const res = await cli(['outbox', '5']);
     expect(res.code).toBe(0);

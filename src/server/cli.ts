@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
 import type { RequestContext } from '#server/modules/auth/auth.service.ts';
+import { DEMO_SIZES, seedDemo } from '#server/modules/crm/demo-data.ts';
 import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { expectedMigrationCount, runMigrations } from '#server/platform/db/migrate.ts';
 import { AppError } from '#server/platform/errors.ts';
@@ -20,6 +21,10 @@ Commands:
   reset-password --email E [--password-stdin]
                                   Set a new password (generated unless piped in), clear any
                                   lockout and sign the user out everywhere
+  seed-demo --email E [--workspace ID] [--size small|medium]
+                                  Fill the workspace of the member with email E with a generated
+                                  demo dataset (companies, people, leads, deals, projects, tasks,
+                                  notes). Only ever loaded when asked for.
   outbox [N]                      Show the N most recent mails (default 10): where mail waits without SMTP
   help                            Show this help
 
@@ -104,6 +109,45 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       await s.account.setPassword(o.email as string, password, CLI_CONTEXT);
       process.stdout.write(`Password set for ${o.email}; every session was signed out.\n`);
       if (!o['password-stdin']) process.stdout.write(`New password (shown once): ${password}\n`);
+    });
+  },
+
+  async 'seed-demo'(args) {
+    const o = option(args, { email: { type: 'string' }, workspace: { type: 'string' }, size: { type: 'string' } });
+    if (typeof o.email !== 'string') throw new UsageError('missing --email (the owner of the workspace to fill)');
+    const size = DEMO_SIZES[(o.size as string | undefined) ?? 'small'];
+    if (!size) throw new UsageError(`--size must be one of ${Object.keys(DEMO_SIZES).join(', ')}`);
+    await withServices(async (s, db) => {
+      const found = await db.query<{ user_id: string; workspace_id: string; name: string }>(
+        `select m.user_id, m.workspace_id, w.name from members m join users u on u.id = m.user_id
+           join workspaces w on w.id = m.workspace_id
+          where lower(u.email) = lower($1) and m.status = 'active' and ($2::uuid is null or m.workspace_id = $2::uuid)`,
+        [o.email, (o.workspace as string | undefined) ?? null],
+      );
+      if (found.length === 0) throw new UsageError(`no active member with email ${o.email}`);
+      if (found.length > 1) {
+        throw new UsageError(
+          `${o.email} belongs to several workspaces; choose one with --workspace (${found.map((f) => `${f.workspace_id} ${f.name}`).join(', ')})`,
+        );
+      }
+      const { user_id: userId, workspace_id: workspaceId, name } = found[0] as (typeof found)[number];
+      const actor = await s.auth.actorFor({ userId, workspaceId }, 'system');
+      if (!actor) throw new UsageError(`${o.email} is not an active member`);
+      const members = await db.query<{ user_id: string }>(
+        `select user_id from members where workspace_id = $1 and status = 'active'`,
+        [workspaceId],
+      );
+      const counts = await seedDemo(
+        s,
+        actor,
+        members.map((m) => m.user_id),
+        size,
+      );
+      process.stdout.write(
+        `Filled "${name}" with demo data: ${Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}.\n`,
+      );
     });
   },
 

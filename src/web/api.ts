@@ -8,6 +8,8 @@ export class ApiError extends Error {
     message: string,
     readonly fields: Array<{ field: string; message: string }> = [],
     readonly requestId?: string,
+    /** The error's details as sent (e.g. the current record of a 409). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -51,7 +53,14 @@ function toError(res: Response, body: unknown): ApiError {
     requestId?: string;
   } | null;
   if (b?.error)
-    return new ApiError(res.status, b.error.code, b.error.message, b.error.details?.fields ?? [], b.requestId);
+    return new ApiError(
+      res.status,
+      b.error.code,
+      b.error.message,
+      b.error.details?.fields ?? [],
+      b.requestId,
+      b.error.details,
+    );
   return new ApiError(res.status, 'UNKNOWN', `The server answered ${res.status}`);
 }
 
@@ -125,4 +134,24 @@ export async function download(path: string, fallbackName: string): Promise<void
 export async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { headers: { accept: 'application/json' } });
   return { status: res.status, body: (await parse(res)) as T };
+}
+
+/** Posts a multipart form (file uploads) with the session's token. */
+export async function upload<T = unknown>(path: string, form: FormData): Promise<T> {
+  const send = () =>
+    fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        'x-albedo-client': 'web',
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      body: form,
+    });
+  let res = await send();
+  if (res.status === 401 && (await refreshSession())) res = await send();
+  const body = await parse(res);
+  if (!res.ok) throw toError(res, body);
+  return body as T;
 }

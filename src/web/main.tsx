@@ -1,5 +1,6 @@
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
+import '@mantine/spotlight/styles.css';
 import { Center, createTheme, Loader, MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
@@ -8,13 +9,21 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from './auth.tsx';
 import { AppLayout } from './components/app-layout.tsx';
+import { DealsPage } from './crm/deals-page.tsx';
+import { ImportPage } from './crm/import-page.tsx';
+import { RecordDetailPage } from './crm/record-detail.tsx';
+import { RecordList } from './crm/record-list.tsx';
+import { TasksPage } from './crm/tasks-page.tsx';
+import { TrashPage } from './crm/trash-page.tsx';
 import { AcceptInvitePage, VerifyEmailPage } from './pages/auth/invite-pages.tsx';
 import { LoginPage } from './pages/auth/login-page.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/password-pages.tsx';
 import { SignupPage } from './pages/auth/signup-page.tsx';
+import { FeedbackPage } from './pages/feedback-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { AuditPage, OutboxPage, WorkspacePage } from './pages/settings/admin-pages.tsx';
+import { CustomFieldsPage, PipelinesPage } from './pages/settings/crm-settings-page.tsx';
 import { MembersPage } from './pages/settings/members-page.tsx';
 import { ProfilePage } from './pages/settings/profile-page.tsx';
 import { RolesTeamsPage } from './pages/settings/roles-teams-page.tsx';
@@ -84,6 +93,21 @@ const router = createBrowserRouter([
             element: <AppLayout />,
             children: [
               { path: '/', element: <HomePage /> },
+              ...['contacts', 'organizations', 'leads', 'projects'].map((r) => ({
+                path: `/${r}`,
+                element: <RecordList key={r} resource={r} />,
+              })),
+              { path: '/deals', element: <DealsPage /> },
+              { path: '/tasks', element: <TasksPage /> },
+              ...['contacts', 'organizations', 'leads', 'deals', 'projects', 'tasks', 'notes'].map((r) => ({
+                path: `/${r}/:id`,
+                element: <RecordDetailPage key={r} resource={r} />,
+              })),
+              { path: '/import', element: <ImportPage /> },
+              { path: '/trash', element: <TrashPage /> },
+              { path: '/feedback', element: <FeedbackPage /> },
+              { path: '/settings/custom-fields', element: <CustomFieldsPage /> },
+              { path: '/settings/pipelines', element: <PipelinesPage /> },
               { path: '/settings', element: <Navigate to="/settings/profile" replace /> },
               { path: '/settings/profile', element: <ProfilePage /> },
               { path: '/settings/security', element: <SecurityPage /> },

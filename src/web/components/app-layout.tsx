@@ -1,8 +1,21 @@
 // The signed-in frame every page lives in: sidebar navigation, workspace top left, account menu top right.
-import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Text, UnstyledButton } from '@mantine/core';
+import {
+  AppShell,
+  Avatar,
+  Burger,
+  Button,
+  Group,
+  Menu,
+  NavLink,
+  ScrollArea,
+  Text,
+  UnstyledButton,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { spotlight } from '@mantine/spotlight';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth.tsx';
+import { CommandPalette } from '../crm/command-palette.tsx';
 
 interface Section {
   label: string;
@@ -11,13 +24,25 @@ interface Section {
 }
 
 // SPEC §11 sections, listed as they come to exist.
-const SECTIONS: Section[] = [{ label: 'Home', to: '/' }];
+const SECTIONS: Section[] = [
+  { label: 'Home', to: '/' },
+  { label: 'Contacts', to: '/contacts', permission: 'crm:contacts:read' },
+  { label: 'Organizations', to: '/organizations', permission: 'crm:organizations:read' },
+  { label: 'Leads', to: '/leads', permission: 'crm:leads:read' },
+  { label: 'Deals', to: '/deals', permission: 'crm:deals:read' },
+  { label: 'Projects', to: '/projects', permission: 'crm:projects:read' },
+  { label: 'My tasks', to: '/tasks', permission: 'crm:tasks:read' },
+  { label: 'Trash', to: '/trash' },
+  { label: 'Feedback', to: '/feedback' },
+];
 export const SETTINGS: Section[] = [
   { label: 'Profile', to: '/settings/profile' },
   { label: 'Security', to: '/settings/security' },
   { label: 'Workspace', to: '/settings/workspace', permission: 'admin:workspace:update' },
   { label: 'Members', to: '/settings/members', permission: 'admin:users:read' },
   { label: 'Roles & Teams', to: '/settings/roles', permission: 'admin:users:read' },
+  { label: 'Custom fields', to: '/settings/custom-fields', permission: 'admin:custom_fields:manage' },
+  { label: 'Pipelines', to: '/settings/pipelines', permission: 'admin:pipelines:manage' },
   { label: 'Audit log', to: '/settings/audit', permission: 'admin:audit:read' },
   { label: 'Mail outbox', to: '/settings/outbox', permission: 'admin:users:read' },
 ];
@@ -53,39 +78,52 @@ export function AppLayout() {
               {me?.workspace.name}
             </Text>
           </Group>
-          <Menu position="bottom-end" withinPortal>
-            <Menu.Target>
-              <UnstyledButton aria-label="Account menu">
-                <Group gap="xs" wrap="nowrap">
-                  <Avatar radius="xl" size="sm" color="blue">
-                    {initials(me?.name ?? '?')}
-                  </Avatar>
-                  <Text size="sm" visibleFrom="sm">
-                    {me?.name}
-                  </Text>
-                </Group>
-              </UnstyledButton>
-            </Menu.Target>
-            <Menu.Dropdown>
-              <Menu.Label>{me?.email}</Menu.Label>
-              <Menu.Item component={Link} to="/settings/profile">
-                Profile
-              </Menu.Item>
-              <Menu.Item component={Link} to="/settings/security">
-                Security
-              </Menu.Item>
-              <Menu.Divider />
-              <Menu.Item
-                color="red"
-                onClick={async () => {
-                  await auth.signOut();
-                  navigate('/login', { replace: true });
-                }}
-              >
-                Sign out
-              </Menu.Item>
-            </Menu.Dropdown>
-          </Menu>
+          <Group gap="sm" wrap="nowrap">
+            <Button
+              variant="default"
+              size="xs"
+              onClick={() => spotlight.open()}
+              aria-label="Search (Ctrl+K)"
+              leftSection={<span aria-hidden>⌕</span>}
+            >
+              <Text size="xs" visibleFrom="sm">
+                Search… Ctrl K
+              </Text>
+            </Button>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label="Account menu">
+                  <Group gap="xs" wrap="nowrap">
+                    <Avatar radius="xl" size="sm" color="blue">
+                      {initials(me?.name ?? '?')}
+                    </Avatar>
+                    <Text size="sm" visibleFrom="sm">
+                      {me?.name}
+                    </Text>
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me?.email}</Menu.Label>
+                <Menu.Item component={Link} to="/settings/profile">
+                  Profile
+                </Menu.Item>
+                <Menu.Item component={Link} to="/settings/security">
+                  Security
+                </Menu.Item>
+                <Menu.Divider />
+                <Menu.Item
+                  color="red"
+                  onClick={async () => {
+                    await auth.signOut();
+                    navigate('/login', { replace: true });
+                  }}
+                >
+                  Sign out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label="Main navigation">
@@ -96,7 +134,7 @@ export function AppLayout() {
               component={Link}
               to={s.to}
               label={s.label}
-              active={location.pathname === s.to}
+              active={s.to === '/' ? location.pathname === '/' : location.pathname.startsWith(s.to)}
               onClick={close}
             />
           ))}
@@ -117,6 +155,7 @@ export function AppLayout() {
       <AppShell.Main>
         <Outlet />
       </AppShell.Main>
+      <CommandPalette />
     </AppShell>
   );
 }

@@ -59,6 +59,56 @@ export async function crmRoutes(
     const p = scope.withTypeProvider<ZodTypeProvider>();
     const tags = ['crm'];
 
+    const objects = RECORD_KINDS.map((k) => ({
+      resource: k.resource,
+      singular: k.singular,
+      label: k.label,
+      customFields: k.customFields,
+      fields: Object.entries(k.fields).map(([name, f]) => ({
+        name,
+        label: f.label,
+        type: f.type,
+        required: f.required === true,
+        readOnly: f.readOnly === true,
+        sortable: f.sortable === true,
+        values: f.values ? [...f.values] : null,
+        ref: f.ref ?? null,
+      })),
+    }));
+    p.get(
+      '/api/v1/objects',
+      {
+        schema: {
+          tags,
+          summary: 'The CRM objects and their fields (types, labels, allowed values), for building forms and tables',
+          response: {
+            200: z.object({
+              data: z.array(
+                z.object({
+                  resource: z.string(),
+                  singular: z.string(),
+                  label: z.string(),
+                  customFields: z.boolean(),
+                  fields: z.array(
+                    z.object({
+                      name: z.string(),
+                      label: z.string(),
+                      type: z.string(),
+                      required: z.boolean(),
+                      readOnly: z.boolean(),
+                      sortable: z.boolean(),
+                      values: z.array(z.string()).nullable(),
+                      ref: z.string().nullable(),
+                    }),
+                  ),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async () => ({ data: objects }),
+    );
     p.get(
       '/api/v1/pipelines',
       {
