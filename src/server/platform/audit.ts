@@ -28,3 +28,24 @@ export async function recordAudit(tx: Tx, actor: AuditActor, entry: AuditEntry):
     userAgent: actor.userAgent ?? null,
   });
 }
+
+/** Many entries in one statement (bulk writes and imports); same rules as recordAudit. */
+export async function recordAuditMany(tx: Tx, actor: AuditActor, entries: AuditEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 500) {
+    await tx.insert(auditLog).values(
+      entries.slice(i, i + 500).map((entry) => ({
+        workspaceId: actor.workspaceId,
+        actorId: actor.userId,
+        channel: actor.channel,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: entry.entityId ?? null,
+        changes: entry.changes ?? null,
+        metadata: entry.metadata ?? null,
+        requestId: actor.requestId ?? null,
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+      })),
+    );
+  }
+}

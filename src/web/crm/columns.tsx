@@ -45,7 +45,7 @@ const STATUS_COLORS: Record<string, string> = {
 
 export const badge = (value: unknown) =>
   value ? (
-    <Badge variant="light" color={STATUS_COLORS[String(value)] ?? 'gray'}>
+    <Badge variant="light" color={STATUS_COLORS[String(value)] ?? 'gray'} style={{ minWidth: 'max-content' }}>
       {humanize(value)}
     </Badge>
   ) : null;

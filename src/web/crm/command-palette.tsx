@@ -77,6 +77,8 @@ export function CommandPalette() {
       }
       searchProps={{ placeholder: 'Search contacts, companies, deals, tasks…', 'aria-label': 'Search everything' }}
       scrollable
+      // Open at once so typing right after Ctrl+K lands in the search box.
+      transitionProps={{ duration: 0 }}
       maxHeight={420}
     />
   );

@@ -163,40 +163,43 @@ export function ImportPage() {
                     : 'Match each column to a field.'}
                 </Text>
                 {preview.format !== 'vcf' ? (
-                  <Table data-testid="mapping">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th>Column</Table.Th>
-                        <Table.Th>Example</Table.Th>
-                        <Table.Th>Field</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {preview.headers.map((h, i) => (
-                        <Table.Tr key={h}>
-                          <Table.Td>{h}</Table.Td>
-                          <Table.Td>
-                            <Text size="sm" c="dimmed" truncate maw={220}>
-                              {preview.sample[0]?.[i] ?? ''}
-                            </Text>
-                          </Table.Td>
-                          <Table.Td>
-                            <Select
-                              aria-label={`Field for ${h}`}
-                              placeholder="Don't import"
-                              data={targets
-                                .filter((x) => x.target === mapping[h] || !used.has(x.target))
-                                .map((x) => ({ value: x.target, label: `${x.label}${x.required ? ' *' : ''}` }))}
-                              value={mapping[h] ?? null}
-                              onChange={(v) => setMapping((m) => ({ ...m, [h]: v }))}
-                              clearable
-                              searchable
-                            />
-                          </Table.Td>
+                  <Table.ScrollContainer minWidth={520}>
+                    <Table data-testid="mapping">
+                      <Table.Thead>
+                        <Table.Tr>
+                          <Table.Th>Column</Table.Th>
+                          <Table.Th>Example</Table.Th>
+                          <Table.Th>Field</Table.Th>
                         </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
+                      </Table.Thead>
+                      <Table.Tbody>
+                        {preview.headers.map((h, i) => (
+                          <Table.Tr key={h}>
+                            <Table.Td>{h}</Table.Td>
+                            <Table.Td>
+                              <Text size="sm" c="dimmed" truncate maw={160}>
+                                {preview.sample[0]?.[i] ?? ''}
+                              </Text>
+                            </Table.Td>
+                            <Table.Td>
+                              <Select
+                                aria-label={`Field for ${h}`}
+                                placeholder="Don't import"
+                                data={targets
+                                  .filter((x) => x.target === mapping[h] || !used.has(x.target))
+                                  .map((x) => ({ value: x.target, label: `${x.label}${x.required ? ' *' : ''}` }))}
+                                value={mapping[h] ?? null}
+                                onChange={(v) => setMapping((m) => ({ ...m, [h]: v }))}
+                                clearable
+                                searchable
+                                miw={190}
+                              />
+                            </Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                  </Table.ScrollContainer>
                 ) : null}
                 {objectType === 'contacts' || objectType === 'organizations' ? (
                   <Radio.Group

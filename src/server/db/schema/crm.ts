@@ -128,8 +128,9 @@ export const contacts = pgTable(
   },
   (t) => [
     ...recordIndexes('contacts', t),
+    // Matches the list's name sorts (last name, then first name; nulls as empty).
     index('contacts_name_idx')
-      .on(t.workspaceId, sql`lower(${t.firstName})`, sql`lower(coalesce(${t.lastName}, ''))`, t.id)
+      .on(t.workspaceId, sql`coalesce(lower(${t.lastName}), '')`, sql`lower(${t.firstName})`, t.id)
       .where(sql`deleted_at is null`),
     index('contacts_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
     index('contacts_organization_idx').on(t.organizationId),

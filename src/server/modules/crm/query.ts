@@ -117,13 +117,29 @@ export interface SortKey {
   type: string;
 }
 
-export function parseSort(kind: RecordKind, sort: string | undefined, fallback: string): SortKey[] {
+/**
+ * The sort keys of a list. With a search (`q`), the default order is relevance: how closely the
+ * words match (trigram word similarity), best first.
+ */
+export function parseSort(kind: RecordKind, sort: string | undefined, fallback: string, q?: string): SortKey[] {
   const all = { ...commonFields(kind), ...kind.fields };
   const keys: SortKey[] = [];
-  for (const part of (sort || fallback).split(',').map((s) => s.trim())) {
+  for (const part of (sort || (q ? '-relevance' : fallback)).split(',').map((s) => s.trim())) {
     if (!part) continue;
     const desc = part.startsWith('-');
     const name = desc ? part.slice(1) : part;
+    if (name === 'relevance') {
+      if (!q) throw new ValidationError([{ field: 'query.sort', message: 'relevance needs a search (q)' }]);
+      // The search text is part of the name, so a cursor cannot be reused with another search.
+      const needle = q.toLowerCase();
+      keys.push({
+        name: `relevance(${needle})`,
+        desc,
+        expr: sql`word_similarity(${needle}, ${kind.searchColumn})`,
+        type: 'float8',
+      });
+      continue;
+    }
     const field = all[name];
     if (!field?.sortable) {
       const allowed = Object.entries(all)

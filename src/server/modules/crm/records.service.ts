@@ -11,7 +11,7 @@ import { workspaces } from '#server/db/schema/workspaces.ts';
 import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
 import { visibleTo } from '#server/platform/access/visibility.ts';
 import { type Actor, systemActor } from '#server/platform/actor.ts';
-import { recordAudit } from '#server/platform/audit.ts';
+import { recordAudit, recordAuditMany } from '#server/platform/audit.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import {
@@ -130,6 +130,113 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
 
   // ---- validation of links ----
 
+  /** Ids among `ids` that are live records of `target` the actor may read (one query). */
+  async function readableIds(tx: Tx, actor: Actor, target: RecordKind, ids: string[], now: Date): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await tx
+      .select({ id: sql<string>`${target.idColumn}` })
+      .from(target.table)
+      .where(
+        and(
+          eq(target.workspaceColumn, actor.workspaceId),
+          inArray(target.idColumn, ids),
+          isNull(target.deletedAtColumn),
+          readableBy(actor, target, now),
+        ),
+      );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Checks the links of many records at once: records they point at exist, are live and readable;
+   * users are active members. One query per linked kind, not per record.
+   */
+  async function checkLinksMany(
+    tx: Tx,
+    actor: Actor,
+    kind: RecordKind,
+    items: Array<{ values: Record<string, unknown>; existing?: Record<string, unknown> | undefined; prefix: string }>,
+    now: Date,
+  ): Promise<FieldProblem[][]> {
+    const problems: FieldProblem[][] = items.map(() => []);
+    const wanted = new Map<string, Set<string>>();
+    const want = (resource: string, id: string) => {
+      if (!wanted.has(resource)) wanted.set(resource, new Set());
+      wanted.get(resource)?.add(id);
+    };
+    const users = new Set<string>();
+    const userFieldsOf = (values: Record<string, unknown>): Array<[string, string[]]> => {
+      const out: Array<[string, string[]]> = [];
+      if (typeof values.ownerId === 'string') out.push(['ownerId', [values.ownerId]]);
+      for (const [name, field] of Object.entries(kind.fields)) {
+        const v = values[name];
+        if (v === undefined || v === null) continue;
+        if (field.type === 'userRef') out.push([name, [v as string]]);
+        else if (field.type === 'userRefs') out.push([name, v as string[]]);
+      }
+      return out;
+    };
+    const polyOf = (item: (typeof items)[number]) => {
+      if (!kind.polyRef) return null;
+      const { typeField, idField } = kind.polyRef;
+      const { values, existing } = item;
+      if (values[typeField] === undefined && values[idField] === undefined) return null;
+      const type = (values[typeField] !== undefined ? values[typeField] : existing?.[typeField]) as string | null;
+      const id = (values[idField] !== undefined ? values[idField] : existing?.[idField]) as string | null;
+      return type && id ? { type, id, field: idField } : null;
+    };
+    for (const item of items) {
+      for (const [name, field] of Object.entries(kind.fields)) {
+        const v = item.values[name];
+        if (field.type === 'ref' && field.ref && kindByResource(field.ref) && typeof v === 'string') want(field.ref, v);
+      }
+      for (const [, ids] of userFieldsOf(item.values)) for (const id of ids) users.add(id);
+      const poly = polyOf(item);
+      if (poly && kindByResource(poly.type)) want(poly.type, poly.id);
+    }
+    const found = new Map<string, Set<string>>();
+    for (const [resource, ids] of wanted) {
+      found.set(resource, await readableIds(tx, actor, kindByResource(resource) as RecordKind, [...ids], now));
+    }
+    let activeUsers = new Set<string>();
+    if (users.size) {
+      const active = await tx
+        .select({ userId: members.userId })
+        .from(members)
+        .where(
+          and(
+            eq(members.workspaceId, actor.workspaceId),
+            inArray(members.userId, [...users]),
+            eq(members.status, 'active'),
+          ),
+        );
+      activeUsers = new Set(active.map((m) => m.userId));
+    }
+    items.forEach((item, i) => {
+      const list = problems[i] as FieldProblem[];
+      for (const [name, field] of Object.entries(kind.fields)) {
+        const v = item.values[name];
+        if (field.type !== 'ref' || !field.ref || typeof v !== 'string') continue;
+        const target = kindByResource(field.ref);
+        if (target && !found.get(field.ref)?.has(v))
+          list.push({ field: `${item.prefix}.${name}`, message: `no such ${target.singular}` });
+      }
+      for (const [name, ids] of userFieldsOf(item.values)) {
+        if (ids.some((id) => !activeUsers.has(id))) {
+          list.push({ field: `${item.prefix}.${name}`, message: 'is not a member of this workspace' });
+        }
+      }
+      const poly = polyOf(item);
+      if (poly && !found.get(poly.type)?.has(poly.id)) {
+        list.push({
+          field: `${item.prefix}.${poly.field}`,
+          message: `no such ${kindByResource(poly.type)?.singular ?? 'record'}`,
+        });
+      }
+    });
+    return problems;
+  }
+
   async function checkLinks(
     tx: Tx,
     actor: Actor,
@@ -139,58 +246,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     prefix: string,
     now: Date,
   ): Promise<FieldProblem[]> {
-    const problems: FieldProblem[] = [];
-    const users = new Set<string>();
-    const userFields: Array<[string, string[]]> = [];
-    if (typeof values.ownerId === 'string') userFields.push(['ownerId', [values.ownerId]]);
-    for (const [name, field] of Object.entries(kind.fields)) {
-      const value = values[name];
-      if (value === undefined || value === null) continue;
-      if (field.type === 'ref' && field.ref) {
-        const target = kindByResource(field.ref);
-        if (!target) continue; // pipelines and stages: checked by the kind's own rules
-        const found = await tx
-          .select({ one: sql<number>`1` })
-          .from(target.table)
-          .where(
-            and(eq(target.idColumn, value as string), isNull(target.deletedAtColumn), readableBy(actor, target, now)),
-          )
-          .limit(1);
-        if (!found.length) problems.push({ field: `${prefix}.${name}`, message: `no such ${target.singular}` });
-      } else if (field.type === 'userRef') userFields.push([name, [value as string]]);
-      else if (field.type === 'userRefs') userFields.push([name, value as string[]]);
-    }
-    for (const [, ids] of userFields) for (const id of ids) users.add(id);
-    if (users.size) {
-      const active = await tx
-        .select({ userId: members.userId })
-        .from(members)
-        .where(and(inArray(members.userId, [...users]), eq(members.status, 'active')));
-      const ok = new Set(active.map((m) => m.userId));
-      for (const [name, ids] of userFields) {
-        const missing = ids.filter((id) => !ok.has(id));
-        if (missing.length) problems.push({ field: `${prefix}.${name}`, message: 'is not a member of this workspace' });
-      }
-    }
-    if (kind.polyRef) {
-      const { typeField, idField } = kind.polyRef;
-      const type = (values[typeField] !== undefined ? values[typeField] : existing?.[typeField]) as string | null;
-      const id = (values[idField] !== undefined ? values[idField] : existing?.[idField]) as string | null;
-      const changed = values[typeField] !== undefined || values[idField] !== undefined;
-      if (changed && type && id) {
-        const target = kindByResource(type);
-        const found = target
-          ? await tx
-              .select({ one: sql<number>`1` })
-              .from(target.table)
-              .where(and(eq(target.idColumn, id), isNull(target.deletedAtColumn), readableBy(actor, target, now)))
-              .limit(1)
-          : [];
-        if (!found.length)
-          problems.push({ field: `${prefix}.${idField}`, message: `no such ${target?.singular ?? 'record'}` });
-      }
-    }
-    return problems;
+    return (await checkLinksMany(tx, actor, kind, [{ values, existing, prefix }], now))[0] as FieldProblem[];
   }
 
   async function runRules(
@@ -215,6 +271,135 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
 
   // ---- single-record writes, inside a caller's transaction (bulk and imports reuse them) ----
 
+  /**
+   * Creates many records in one transaction with few statements: each input is validated on its
+   * own (a bad one fails alone), links are checked in one query per linked kind, the good ones
+   * are inserted in multi-row statements, and their audit entries written together. Returns a
+   * record or the error for each input, in order.
+   */
+  async function insertMany(
+    tx: Tx,
+    actor: Actor,
+    kind: RecordKind,
+    inputs: unknown[],
+    ctx: { defs: CustomFieldDef[]; now: Date; prefix?: (index: number) => string },
+  ): Promise<Array<RecordRow | AppError>> {
+    const prefixOf = ctx.prefix ?? (() => 'body');
+    const schema = (schemas.get(kind.resource) as ReturnType<typeof schemasFor>).create;
+    const results: Array<RecordRow | AppError | null> = inputs.map(() => null);
+    const prepared: Array<{
+      index: number;
+      values: Record<string, unknown>;
+      owner: string;
+      ownerId: string | undefined;
+      tags: string[];
+      customValues: Record<string, unknown>;
+      problems: FieldProblem[];
+    }> = [];
+    inputs.forEach((input, index) => {
+      const prefix = prefixOf(index);
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) {
+        results[index] = new ValidationError(zodProblems(parsed.error, prefix));
+        return;
+      }
+      const { ownerId, tags, custom, ...values } = parsed.data as Record<string, unknown> & {
+        ownerId?: string;
+        tags?: string[];
+        custom?: Record<string, unknown>;
+      };
+      const problems: FieldProblem[] = [];
+      let customValues: Record<string, unknown> = {};
+      if (kind.customFields) {
+        const checked = checkCustomValues(ctx.defs, custom ?? {}, 'create', `${prefix}.custom`);
+        problems.push(...checked.problems);
+        customValues = Object.fromEntries(Object.entries(checked.values).filter(([, v]) => v !== null));
+      }
+      const owner = ownerId ?? actor.userId ?? '';
+      if (!owner) problems.push({ field: `${prefix}.ownerId`, message: 'is required when no user is acting' });
+      prepared.push({ index, values, owner, ownerId, tags: [...new Set(tags ?? [])], customValues, problems });
+    });
+    const linkProblems = await checkLinksMany(
+      tx,
+      actor,
+      kind,
+      prepared.map((p) => ({ values: { ...p.values, ownerId: p.ownerId }, prefix: prefixOf(p.index) })),
+      ctx.now,
+    );
+    const ready: typeof prepared = [];
+    for (const [i, p] of prepared.entries()) {
+      p.problems.push(...(linkProblems[i] ?? []));
+      if (p.problems.length) {
+        results[p.index] = new ValidationError(p.problems);
+        continue;
+      }
+      try {
+        await runRules(kind, tx, actor, ctx.now, p.values, undefined, prefixOf(p.index));
+        ready.push(p);
+      } catch (err) {
+        if (err instanceof AppError) results[p.index] = err;
+        else throw err;
+      }
+    }
+    const rowOf = (p: (typeof ready)[number]) =>
+      ({
+        ...p.values,
+        workspaceId: actor.workspaceId,
+        ownerId: p.owner,
+        createdBy: actor.userId,
+        tags: p.tags,
+        ...(kind.customFields ? { custom: p.customValues } : {}),
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      }) as never;
+    const cols = columns.get(kind.resource) as never;
+    const created: Array<(typeof ready)[number] & { row: RecordRow }> = [];
+    for (let i = 0; i < ready.length; i += 200) {
+      const chunk = ready.slice(i, i + 200);
+      try {
+        // A savepoint per statement: should a row break a constraint, the others are retried alone.
+        const rows = (await tx.transaction((sp) =>
+          sp.insert(kind.table).values(chunk.map(rowOf)).returning(cols),
+        )) as unknown as RecordRow[];
+        chunk.forEach((p, k) => created.push({ ...p, row: rows[k] as RecordRow }));
+      } catch {
+        for (const p of chunk) {
+          try {
+            const [row] = (await tx.transaction((sp) =>
+              sp.insert(kind.table).values(rowOf(p)).returning(cols),
+            )) as unknown as RecordRow[];
+            created.push({ ...p, row: row as RecordRow });
+          } catch (err) {
+            results[p.index] = new ValidationError([
+              {
+                field: prefixOf(p.index),
+                message: `could not be saved: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`,
+              },
+            ]);
+          }
+        }
+      }
+    }
+    await recordAuditMany(
+      tx,
+      actor,
+      created.map((p) => {
+        const changes: Record<string, { old: unknown; new: unknown }> = {};
+        for (const [k, v] of Object.entries({
+          ...p.values,
+          ownerId: p.owner,
+          ...(p.tags.length ? { tags: p.tags } : {}),
+        })) {
+          if (v !== null && v !== undefined) changes[k] = { old: null, new: v };
+        }
+        if (Object.keys(p.customValues).length) changes.custom = { old: null, new: p.customValues };
+        return { action: `${kind.singular}.created`, entityType: kind.singular, entityId: p.row.id, changes };
+      }),
+    );
+    for (const p of created) results[p.index] = p.row;
+    return results as Array<RecordRow | AppError>;
+  }
+
   async function insertIn(
     tx: Tx,
     actor: Actor,
@@ -223,51 +408,9 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     ctx: { defs: CustomFieldDef[]; now: Date; prefix?: string },
   ): Promise<RecordRow> {
     const prefix = ctx.prefix ?? 'body';
-    const parsed = (schemas.get(kind.resource) as ReturnType<typeof schemasFor>).create.safeParse(input);
-    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error, prefix));
-    const { ownerId, tags, custom, ...values } = parsed.data as Record<string, unknown> & {
-      ownerId?: string;
-      tags?: string[];
-      custom?: Record<string, unknown>;
-    };
-    const problems: FieldProblem[] = [];
-    let customValues: Record<string, unknown> = {};
-    if (kind.customFields) {
-      const checked = checkCustomValues(ctx.defs, custom ?? {}, 'create', `${prefix}.custom`);
-      problems.push(...checked.problems);
-      customValues = Object.fromEntries(Object.entries(checked.values).filter(([, v]) => v !== null));
-    }
-    const owner = ownerId ?? actor.userId;
-    if (!owner) problems.push({ field: `${prefix}.ownerId`, message: 'is required when no user is acting' });
-    problems.push(...(await checkLinks(tx, actor, kind, { ...values, ownerId }, undefined, prefix, ctx.now)));
-    if (problems.length) throw new ValidationError(problems);
-    await runRules(kind, tx, actor, ctx.now, values, undefined, prefix);
-    const [row] = (await tx
-      .insert(kind.table)
-      .values({
-        ...values,
-        workspaceId: actor.workspaceId,
-        ownerId: owner,
-        createdBy: actor.userId,
-        tags: [...new Set(tags ?? [])],
-        ...(kind.customFields ? { custom: customValues } : {}),
-        createdAt: ctx.now,
-        updatedAt: ctx.now,
-      } as never)
-      .returning(columns.get(kind.resource) as never)) as unknown as RecordRow[];
-    const record = row as RecordRow;
-    const changes: Record<string, { old: unknown; new: unknown }> = {};
-    for (const [k, v] of Object.entries({ ...values, ownerId: owner, ...(tags?.length ? { tags } : {}) })) {
-      if (v !== null && v !== undefined) changes[k] = { old: null, new: v };
-    }
-    if (Object.keys(customValues).length) changes.custom = { old: null, new: customValues };
-    await recordAudit(tx, actor, {
-      action: `${kind.singular}.created`,
-      entityType: kind.singular,
-      entityId: record.id,
-      changes,
-    });
-    return record;
+    const [result] = await insertMany(tx, actor, kind, [input], { defs: ctx.defs, now: ctx.now, prefix: () => prefix });
+    if (result instanceof AppError) throw result;
+    return result as RecordRow;
   }
 
   const same = (a: unknown, b: unknown) => {
@@ -368,7 +511,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
 
   async function listIn(tx: Tx, actor: Actor, kind: RecordKind, params: ListParams, now: Date): Promise<ListResult> {
     const limit = params.limit ?? 50;
-    const keys = parseSort(kind, params.sort, kind.resource === 'notes' ? '-occurredAt' : '-updatedAt');
+    const keys = parseSort(kind, params.sort, kind.resource === 'notes' ? '-occurredAt' : '-updatedAt', params.q);
     const defs = kind.customFields ? await customFieldsOf(tx, kind.resource) : [];
     const customTypes = new Map(defs.map((d) => [d.key, d.type]));
     const conditions: SQL[] = [
@@ -566,9 +709,15 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
   async function bulkCreate(actor: Actor, resource: string, items: unknown[]): Promise<BulkResult[]> {
     const kind = kindOf(resource);
     assertPermission(actor, permission(kind, 'create'));
-    return bulk(actor, kind, items, (tx, item, index, defs, now) =>
-      insertIn(tx, actor, kind, item, { defs, now, prefix: `body.items.${index}` }),
-    );
+    checkBulkSize(items.length);
+    const now = clock();
+    return withWorkspace(db, actor, async (tx) => {
+      const defs = kind.customFields ? await customFieldsOf(tx, kind.resource) : [];
+      const results = await insertMany(tx, actor, kind, items, { defs, now, prefix: (i) => `body.items.${i}` });
+      return results.map((r, index) =>
+        r instanceof AppError ? failure(index, r) : { index, ok: true as const, data: r },
+      );
+    });
   }
 
   async function bulkUpdate(
@@ -677,7 +826,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     trash,
     purgeTrash,
     /** For imports and conversions that compose several writes in one transaction. */
-    internal: { insertIn, updateIn, listIn, commonFields },
+    internal: { insertIn, insertMany, updateIn, listIn, readableIds, commonFields },
   };
 }
 

@@ -167,7 +167,7 @@ export function createTransfersService(deps: {
   clock: () => Date;
 }) {
   const { db, jobs, records, clock } = deps;
-  const { insertIn, updateIn, listIn } = records.internal;
+  const { insertMany, updateIn, listIn } = records.internal;
 
   function importKind(objectType: string): RecordKind {
     const kind = kindByResource(objectType);
@@ -361,6 +361,8 @@ export function createTransfersService(deps: {
     const counts = { processedRows: 0, createdRows: 0, updatedRows: 0, skippedRows: 0, failedRows: 0 };
     const errors: Array<{ row: number; field?: string; message: string }> = [];
     const orgCache = new Map<string, string>();
+    // Duplicate keys (email, domain) of records this import created, for later rows.
+    const importedKeys = new Map<string, string>();
     // A header line precedes table rows; vCards are numbered from 1.
     const lineOf = (i: number) => (Array.isArray(parsed) ? i + 1 : i + 2);
     await withWorkspace(db, actor, (tx) =>
@@ -375,43 +377,83 @@ export function createTransfersService(deps: {
         await withWorkspace(db, actor, async (tx) => {
           const now = clock();
           const defs = kind.customFields ? await customFieldsOf(tx, kind.resource) : [];
-          const orgDefs = ORG_LINKED.has(kind.resource) ? await customFieldsOf(tx, 'organizations') : [];
-          for (const [offset, input] of chunk.entries()) {
+          const fail = (offset: number, err: AppError) => {
             const line = lineOf(start + offset);
+            chunkCounts.failed++;
+            const fields = (err.details as { fields?: FieldProblem[] } | undefined)?.fields;
+            if (fields?.length) {
+              for (const f of fields)
+                chunkErrors.push({ row: line, field: f.field.replace(/^row\.?/, ''), message: f.message });
+            } else chunkErrors.push({ row: line, message: err.message });
+          };
+          // Organizations named in the chunk: found (or created) in a few statements, not per row.
+          const values = chunk.map((input) => ({ ...input }));
+          const orgErrors = new Map<number, AppError>();
+          if (ORG_LINKED.has(kind.resource)) {
+            await resolveOrganizations(tx, actor, values, orgCache, orgErrors, now);
+          }
+          const duplicates = await findDuplicates(tx, actor, kind, values, now);
+          const toCreate: number[] = [];
+          const toUpdate: Array<[number, string]> = [];
+          const seen = new Map<string, number>();
+          const laterUpdates: Array<[number, number]> = [];
+          for (const [offset, v] of values.entries()) {
+            const orgError = orgErrors.get(offset);
+            if (orgError) {
+              fail(offset, orgError);
+              continue;
+            }
+            const key = duplicateKey(kind, v);
+            const existing = key ? (duplicates.get(key) ?? importedKeys.get(key)) : undefined;
+            const earlier = key ? seen.get(key) : undefined;
+            if (options.onDuplicate !== 'create' && (existing || earlier !== undefined)) {
+              if (options.onDuplicate === 'skip') chunkCounts.skipped++;
+              else if (existing) toUpdate.push([offset, existing]);
+              else laterUpdates.push([offset, earlier as number]);
+              continue;
+            }
+            if (key) seen.set(key, offset);
+            toCreate.push(offset);
+          }
+          const created = await insertMany(
+            tx,
+            actor,
+            kind,
+            toCreate.map((o) => values[o]),
+            { defs, now, prefix: () => 'row' },
+          );
+          const createdIds = new Map<number, string>();
+          created.forEach((result, k) => {
+            const offset = toCreate[k] as number;
+            if (result instanceof AppError) fail(offset, result);
+            else {
+              chunkCounts.created++;
+              createdIds.set(offset, result.id);
+              const key = duplicateKey(kind, values[offset] as Record<string, unknown>);
+              if (key) importedKeys.set(key, result.id);
+            }
+          });
+          for (const [offset, earlier] of laterUpdates) {
+            const id = createdIds.get(earlier);
+            if (id) toUpdate.push([offset, id]);
+            else chunkCounts.skipped++;
+          }
+          for (const [offset, id] of toUpdate) {
             try {
-              const outcome = await tx.transaction(async (sp) => {
-                const values = { ...input };
-                const orgName = values[ORG_NAME_TARGET];
-                delete values[ORG_NAME_TARGET];
-                if (typeof orgName === 'string' && orgName.trim()) {
-                  values.organizationId = await organizationByName(sp, actor, orgName.trim(), orgCache, orgDefs, now);
-                }
-                const duplicate = await findDuplicate(sp, actor, kind, values, now);
-                if (duplicate && options.onDuplicate === 'skip') return 'skipped' as const;
-                if (duplicate && options.onDuplicate === 'update') {
-                  await updateIn(sp, actor, kind, duplicate, values, { defs, now, prefix: 'row' });
-                  return 'updated' as const;
-                }
-                await insertIn(sp, actor, kind, values, { defs, now, prefix: 'row' });
-                return 'created' as const;
-              });
-              chunkCounts[outcome]++;
+              await tx.transaction((sp) => updateIn(sp, actor, kind, id, values[offset], { defs, now, prefix: 'row' }));
+              chunkCounts.updated++;
             } catch (err) {
               if (!(err instanceof AppError)) throw err;
-              chunkCounts.failed++;
-              const fields = (err.details as { fields?: FieldProblem[] } | undefined)?.fields;
-              if (fields?.length) {
-                for (const f of fields)
-                  chunkErrors.push({ row: line, field: f.field.replace(/^row\.?/, ''), message: f.message });
-              } else chunkErrors.push({ row: line, message: err.message });
+              fail(offset, err);
             }
           }
           if (options.dryRun) throw new DryRunRollback();
         });
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
-        // Organizations created inside a rolled-back chunk do not exist.
+        // Records created inside a rolled-back chunk do not exist.
         orgCache.clear();
+        importedKeys.clear();
       }
       counts.processedRows += chunk.length;
       counts.createdRows += chunkCounts.created;
@@ -468,73 +510,108 @@ export function createTransfersService(deps: {
     return input;
   }
 
-  async function organizationByName(
+  /**
+   * Sets organizationId on rows naming an organization: existing ones by name (case-insensitive,
+   * visible to the member) in one query, the rest created together. A name that cannot be created
+   * fails its rows.
+   */
+  async function resolveOrganizations(
     tx: Tx,
     actor: Actor,
-    name: string,
+    rows: Array<Record<string, unknown>>,
     cache: Map<string, string>,
-    defs: Awaited<ReturnType<typeof customFieldsOf>>,
+    errors: Map<number, AppError>,
     now: Date,
-  ): Promise<string> {
-    const key = name.toLowerCase();
-    const cached = cache.get(key);
-    if (cached) return cached;
-    const [found] = await tx
-      .select({ id: organizations.id })
-      .from(organizations)
-      .where(
-        and(
-          sql`lower(${organizations.name}) = ${key}`,
-          isNull(organizations.deletedAt),
-          readableBy(actor, organizationKind, now),
-        ),
-      )
-      .limit(1);
-    const id =
-      found?.id ??
-      (await insertIn(tx, actor, organizationKind, { name }, { defs, now, prefix: 'row.organizationName' })).id;
-    cache.set(key, id);
-    return id;
-  }
-
-  async function findDuplicate(
-    tx: Tx,
-    actor: Actor,
-    kind: RecordKind,
-    values: Record<string, unknown>,
-    now: Date,
-  ): Promise<string | null> {
-    if (kind.resource === 'contacts' && typeof values.email === 'string' && values.email) {
-      const [found] = await tx
-        .select({ id: contacts.id })
-        .from(contacts)
-        .where(
-          and(
-            sql`lower(${contacts.email}) = ${values.email.toLowerCase()}`,
-            isNull(contacts.deletedAt),
-            readableBy(actor, kind, now),
-          ),
-        )
-        .limit(1);
-      return found?.id ?? null;
-    }
-    if (kind.resource === 'organizations') {
-      const source = (values.domain ?? values.website) as string | undefined;
-      if (!source) return null;
-      const [found] = await tx
-        .select({ id: organizations.id })
+  ): Promise<void> {
+    const nameOf = (row: Record<string, unknown>) => {
+      const raw = row[ORG_NAME_TARGET];
+      delete row[ORG_NAME_TARGET];
+      return typeof raw === 'string' && raw.trim() ? raw.trim() : null;
+    };
+    const names = rows.map(nameOf);
+    const missing = [...new Set(names.filter((n): n is string => n !== null).map((n) => n.toLowerCase()))].filter(
+      (n) => !cache.has(n),
+    );
+    if (missing.length) {
+      const found = await tx
+        .select({ id: organizations.id, key: sql<string>`lower(${organizations.name})` })
         .from(organizations)
         .where(
           and(
-            sql`lower(${organizations.domain}) = ${bareDomain(source)}`,
+            eq(organizations.workspaceId, actor.workspaceId),
+            inArray(sql`lower(${organizations.name})`, missing),
             isNull(organizations.deletedAt),
-            readableBy(actor, kind, now),
+            readableBy(actor, organizationKind, now),
           ),
         )
-        .limit(1);
-      return found?.id ?? null;
+        .orderBy(organizations.createdAt);
+      for (const f of found) if (!cache.has(f.key)) cache.set(f.key, f.id);
+      const toCreate = missing.filter((n) => !cache.has(n));
+      if (toCreate.length) {
+        const original = new Map(names.filter((n): n is string => n !== null).map((n) => [n.toLowerCase(), n]));
+        const defs = await customFieldsOf(tx, 'organizations');
+        const made = await records.internal.insertMany(
+          tx,
+          actor,
+          organizationKind,
+          toCreate.map((n) => ({ name: original.get(n) })),
+          { defs, now, prefix: () => 'row.organizationName' },
+        );
+        made.forEach((r, k) => {
+          if (!(r instanceof AppError)) cache.set(toCreate[k] as string, r.id);
+        });
+        names.forEach((n, offset) => {
+          if (!n || cache.has(n.toLowerCase())) return;
+          const failed = made[toCreate.indexOf(n.toLowerCase())];
+          if (failed instanceof AppError) errors.set(offset, failed);
+        });
+      }
+    }
+    names.forEach((n, offset) => {
+      const id = n ? cache.get(n.toLowerCase()) : undefined;
+      if (id) (rows[offset] as Record<string, unknown>).organizationId = id;
+    });
+  }
+
+  /** What duplicates are found by: a contact's email, an organization's domain. */
+  function duplicateKey(kind: RecordKind, values: Record<string, unknown>): string | null {
+    if (kind.resource === 'contacts' && typeof values.email === 'string' && values.email) {
+      return values.email.trim().toLowerCase();
+    }
+    if (kind.resource === 'organizations') {
+      const source = (values.domain ?? values.website) as string | undefined;
+      return source ? bareDomain(source) : null;
     }
     return null;
+  }
+
+  /** Existing records (visible to the member) with the rows' duplicate keys, in one query. */
+  async function findDuplicates(
+    tx: Tx,
+    actor: Actor,
+    kind: RecordKind,
+    rows: Array<Record<string, unknown>>,
+    now: Date,
+  ): Promise<Map<string, string>> {
+    const keys = [...new Set(rows.map((r) => duplicateKey(kind, r)).filter((k): k is string => k !== null))];
+    const out = new Map<string, string>();
+    if (!keys.length) return out;
+    const table = kind.resource === 'contacts' ? contacts : organizations;
+    const column = kind.resource === 'contacts' ? contacts.email : organizations.domain;
+    const found = await tx
+      .select({ id: table.id, key: sql<string>`lower(${column})` })
+      .from(table)
+      .where(
+        and(
+          eq(table.workspaceId, actor.workspaceId),
+          inArray(sql`lower(${column})`, keys),
+          isNull(table.deletedAt),
+          readableBy(actor, kind, now),
+        ),
+      )
+      .orderBy(table.createdAt);
+    for (const f of found) if (!out.has(f.key)) out.set(f.key, f.id);
+    return out;
   }
 
   // ---- exports ----

@@ -1,5 +1,5 @@
 // Access tokens (JWT, HS256 pinned, 15 minutes) and opaque refresh / one-time tokens stored hashed.
-import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -29,8 +29,10 @@ export function accessTokenKey(masterKey: Buffer): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', masterKey, 'albedo', 'access-token-v1', 32));
 }
 
-// A KeyObject made once: given raw bytes, jose would import a fresh key on every sign and verify.
-const keyObject = (bytes: Uint8Array): KeyObject => createSecretKey(bytes);
+// A WebCrypto key imported once: given raw bytes or a KeyObject, jose (on Node's WebCrypto)
+// converts it to a CryptoKey on every sign and verify, which showed in request profiles.
+const keyObject = (bytes: Uint8Array): Promise<CryptoKey> =>
+  webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
 export function createTokenSigner(masterKey: Buffer, issuer: string): TokenSigner {
   const key = keyObject(accessTokenKey(masterKey));
@@ -45,11 +47,11 @@ export function createTokenSigner(masterKey: Buffer, issuer: string): TokenSigne
         .setSubject(claims.userId)
         .setIssuedAt(iat)
         .setExpirationTime(iat + MFA_TOKEN_TTL_SECONDS)
-        .sign(mfaKey);
+        .sign(await mfaKey);
     },
     async verifyMfa(token, now = new Date()) {
       try {
-        const { payload } = await jwtVerify(token, mfaKey, {
+        const { payload } = await jwtVerify(token, await mfaKey, {
           algorithms: [ALGORITHM],
           issuer,
           audience: `${AUDIENCE}/mfa`,
@@ -73,11 +75,11 @@ export function createTokenSigner(masterKey: Buffer, issuer: string): TokenSigne
         .setIssuedAt(iat)
         .setNotBefore(iat)
         .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
-        .sign(key);
+        .sign(await key);
     },
     async verify(token, now = new Date()) {
       try {
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key, {
           algorithms: [ALGORITHM],
           issuer,
           audience: AUDIENCE,

@@ -1,0 +1,418 @@
+// `npm run bench:crm` (also run by `npm run bench`): the CRM under load. Seeds 100,000 contacts
+// in one workspace among 10, then measures get by id, a filtered sorted first page, a deep cursor
+// page, full-text search, create, bulk create of 1,000 and a CSV import of 100,000 rows, on the
+// embedded database and (with BENCH_DATABASE_URL) on PostgreSQL. Beside Albedo runs the floor: a
+// bare Fastify + driver server running the same SQL with no auth, visibility, RLS or audit.
+// Prints figures; asserts nothing.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { v7 as uuidv7 } from 'uuid';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const SATURATION = 32;
+const FIXED_RATE = 300;
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
+const OTHER_WORKSPACES = 9;
+const OTHER_CONTACTS = Number(process.env.BENCH_OTHER_CONTACTS ?? 2_000);
+const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
+const PG_URL = process.env.BENCH_DATABASE_URL;
+const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
+const PASSWORD = 'bench-harbour-lantern-7';
+let nextPort = 4000 + Math.floor(Math.random() * 50);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const rssMb = (pid) => {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+function spawnNode(args, env) {
+  return spawn(process.execPath, args, {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000000',
+      RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitFor200(url, child, timeoutMs = 120_000) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {}
+    await sleep(20);
+  }
+  throw new Error(`no 200 from ${url}`);
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+// ---- data ----
+
+const FIRST = [
+  'Ava',
+  'Liam',
+  'Mia',
+  'Noah',
+  'Zoe',
+  'Ethan',
+  'Isla',
+  'Lucas',
+  'Aria',
+  'Mateo',
+  'Nora',
+  'Kai',
+  'Leila',
+  'Omar',
+  'Sofia',
+  'Jonas',
+  'Priya',
+  'Chen',
+  'Hana',
+  'Felix',
+];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'vin',
+  'ber',
+  'ton',
+  'mar',
+  'sel',
+  'dri',
+  'ko',
+  'wal',
+  'ski',
+  'ner',
+  'fa',
+  'ro',
+  'li',
+  'gan',
+  'ste',
+  'mu',
+  'hol',
+  'den',
+];
+const STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'];
+function person(i) {
+  const s = (n) => SYLLABLES[(i * 7 + n * 13 + Math.floor(i / (n + 3))) % SYLLABLES.length];
+  const last = `${s(1)}${s(2)}${s(3)}`;
+  const lastName = last[0].toUpperCase() + last.slice(1);
+  const firstName = FIRST[i % FIRST.length];
+  return {
+    firstName,
+    lastName,
+    email: `${firstName}.${lastName}.${i}@bench.example`.toLowerCase(),
+    stage: STAGES[i % STAGES.length],
+    score: i % 100,
+  };
+}
+
+/** Inserts contacts straight into the table in batches (the seed is not what is measured). */
+async function seedContacts(query, workspaceId, ownerId, count, offset = 0) {
+  const BATCH = 5000;
+  const base = Date.now() - count * 1000;
+  for (let start = 0; start < count; start += BATCH) {
+    const cols = { id: [], first: [], last: [], email: [], stage: [], score: [], at: [] };
+    for (let i = start; i < Math.min(count, start + BATCH); i++) {
+      const p = person(i + offset);
+      cols.id.push(uuidv7());
+      cols.first.push(p.firstName);
+      cols.last.push(p.lastName);
+      cols.email.push(p.email);
+      cols.stage.push(p.stage);
+      cols.score.push(p.score);
+      cols.at.push(new Date(base + i * 1000).toISOString());
+    }
+    await query(
+      `insert into contacts (id, workspace_id, owner_id, created_by, first_name, last_name, email, lifecycle_stage, lead_score, created_at, updated_at)
+       select id, $1, $2, $2, f, l, e, s, sc, at, at
+         from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::timestamptz[]) as t(id, f, l, e, s, sc, at)`,
+      [workspaceId, ownerId, cols.id, cols.first, cols.last, cols.email, cols.stage, cols.score, cols.at],
+    );
+  }
+}
+
+async function dbClient(env) {
+  if (env.DATABASE_URL) {
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+    return { query: async (t, p) => (await pool.query(t, p)).rows, close: () => pool.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const { pgcrypto } = await import('@electric-sql/pglite/contrib/pgcrypto');
+  const db = await PGlite.create({ dataDir: path.join(env.DATA_DIR, 'db'), extensions: { pg_trgm, pgcrypto } });
+  return { query: async (t, p) => (await db.query(t, p)).rows, close: () => db.close() };
+}
+
+// ---- measuring ----
+
+const percentile = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+
+async function load(opts) {
+  await autocannon({ ...opts, duration: 2 });
+  const latencies = [];
+  const instance = autocannon({ ...opts, duration: DURATION });
+  instance.on('response', (_c, _s, _b, t) => latencies.push(t));
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** Requests that each pick a random id: get by id must not be one cached row. */
+function randomIdRequests(base, ids, headers) {
+  return [
+    {
+      method: 'GET',
+      setupRequest: (req) => ({ ...req, path: `${base}/${ids[Math.floor(Math.random() * ids.length)]}`, headers }),
+    },
+  ];
+}
+
+function createRequests(path, headers) {
+  let n = 0;
+  return [
+    {
+      method: 'POST',
+      setupRequest: (req) => ({
+        ...req,
+        path,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          firstName: 'Load',
+          lastName: `Test${n++}`,
+          email: `load.${Date.now()}.${n}@bench.example`,
+        }),
+      }),
+    },
+  ];
+}
+
+async function section(label, env) {
+  const port = nextPort++;
+  const floorPort = nextPort++;
+  const base = `http://127.0.0.1:${port}`;
+  // Start once to migrate and create the workspaces.
+  let app = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
+  await waitFor200(`${base}/health/ready`, app);
+  const owners = [];
+  for (let w = 0; w <= OTHER_WORKSPACES; w++) {
+    const res = await fetch(`${base}/api/v1/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: `bench-${w}-${Date.now()}@example.com`,
+        password: PASSWORD,
+        name: `Bench ${w}`,
+        workspaceName: `Bench ${w}`,
+      }),
+    });
+    owners.push((await res.json()).data);
+  }
+  if (!env.DATABASE_URL) await stop(app); // PGlite: one process at a time
+  const t0 = performance.now();
+  const db = await dbClient(env);
+  await seedContacts(db.query, owners[0].workspace.id, owners[0].user.id, CONTACTS);
+  for (let w = 1; w <= OTHER_WORKSPACES; w++) {
+    await seedContacts(
+      db.query,
+      owners[w].workspace.id,
+      owners[w].user.id,
+      OTHER_CONTACTS,
+      CONTACTS + w * OTHER_CONTACTS,
+    );
+  }
+  await db.query('analyze contacts');
+  const ids = (
+    await db.query('select id from contacts where workspace_id = $1 order by random() limit 2000', [
+      owners[0].workspace.id,
+    ])
+  ).map((r) => r.id);
+  await db.close();
+  const seedSeconds = (performance.now() - t0) / 1000;
+
+  let floorEnv = env;
+  let floorDir;
+  if (!env.DATABASE_URL) {
+    floorDir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-crm-floor-'));
+    cpSync(env.DATA_DIR, floorDir, { recursive: true });
+    floorEnv = { ...env, DATA_DIR: floorDir };
+    app = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
+    await waitFor200(`${base}/health/ready`, app);
+  }
+  const floor = spawnNode(['bench/crm-floor.mjs', String(floorPort)], {
+    ...floorEnv,
+    BENCH_WORKSPACE: owners[0].workspace.id,
+  });
+  await waitFor200(`http://127.0.0.1:${floorPort}/ready`, floor);
+  const floorBase = `http://127.0.0.1:${floorPort}`;
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: owners[0].user.email, password: PASSWORD }),
+  });
+  const headers = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+
+  // A cursor half-way through the list, reached by walking pages of 200.
+  const listQuery = 'sort=lastName,firstName&limit=50';
+  let cursor = null;
+  for (let i = 0; i < Math.floor(CONTACTS / 2 / 200); i++) {
+    const page = await (
+      await fetch(
+        `${base}/api/v1/contacts?sort=lastName,firstName&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { headers },
+      )
+    ).json();
+    cursor = page.page.nextCursor;
+  }
+  const deepCursor = encodeURIComponent(cursor);
+  const deepFloor = encodeURIComponent(
+    Buffer.from(JSON.stringify(JSON.parse(Buffer.from(cursor, 'base64url').toString()))).toString('base64url'),
+  );
+
+  const cases = [
+    [
+      'get by id',
+      (b, h) => ({ url: b, requests: randomIdRequests(b === base ? '/api/v1/contacts' : '/contacts', ids, h) }),
+    ],
+    [
+      'first page (filtered, sorted)',
+      (b, h) => ({
+        url: `${b}${b === base ? '/api/v1' : ''}/contacts?filter[lifecycleStage]=customer&${listQuery}`,
+        headers: h,
+      }),
+    ],
+    [
+      'deep cursor page (row 50,000)',
+      (b, h) => ({
+        url: `${b}${b === base ? '/api/v1' : ''}/contacts?${listQuery}&cursor=${b === base ? deepCursor : deepFloor}`,
+        headers: h,
+      }),
+    ],
+    [
+      'full-text search',
+      (b, h) => ({ url: `${b}${b === base ? '/api/v1' : ''}/contacts?q=kalovin&limit=20`, headers: h }),
+    ],
+  ];
+  const rows = [];
+  for (const [name, make] of cases) {
+    const albedoSat = await load({ ...make(base, headers), connections: SATURATION });
+    const floorSat = await load({ ...make(floorBase, {}), connections: SATURATION });
+    const albedoFixed = await load({ ...make(base, headers), connections: 8, overallRate: FIXED_RATE });
+    rows.push({ name, albedoSat, floorSat, albedoFixed });
+  }
+  const createSat = await load({
+    url: base,
+    requests: createRequests('/api/v1/contacts', headers),
+    connections: SATURATION,
+  });
+  const floorCreate = await load({
+    url: floorBase,
+    requests: createRequests('/contacts', {}),
+    connections: SATURATION,
+  });
+  const createFixed = await load({
+    url: base,
+    requests: createRequests('/api/v1/contacts', headers),
+    connections: 8,
+    overallRate: FIXED_RATE,
+  });
+  rows.push({ name: 'create', albedoSat: createSat, floorSat: floorCreate, albedoFixed: createFixed });
+
+  const bulkTimes = [];
+  for (let i = 0; i < 5; i++) {
+    const items = Array.from({ length: 1000 }, (_, k) => ({
+      firstName: 'Bulk',
+      lastName: `B${i}-${k}`,
+      email: `bulk.${i}.${k}.${Date.now()}@bench.example`,
+    }));
+    const t = performance.now();
+    const res = await fetch(`${base}/api/v1/contacts/bulk`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    await res.arrayBuffer();
+    bulkTimes.push(performance.now() - t);
+  }
+  bulkTimes.sort((a, b) => a - b);
+
+  // CSV import of IMPORT_ROWS new contacts through the real upload, job and record service.
+  const csv = ['First Name,Last Name,Email,Job Title'];
+  for (let i = 0; i < IMPORT_ROWS; i++) {
+    const p = person(10_000_000 + i);
+    csv.push(`${p.firstName},${p.lastName},import.${i}.${p.email},Engineer`);
+  }
+  const form = new FormData();
+  form.set('objectType', 'contacts');
+  form.set('file', new Blob([csv.join('\n')], { type: 'text/csv' }), 'bench.csv');
+  const tImport = performance.now();
+  const started = await (await fetch(`${base}/api/v1/imports`, { method: 'POST', headers, body: form })).json();
+  let imported;
+  let peakRss = rssMb(app.pid);
+  for (;;) {
+    await sleep(500);
+    peakRss = Math.max(peakRss, rssMb(app.pid));
+    imported = (await (await fetch(`${base}/api/v1/imports/${started.data.id}`, { headers })).json()).data;
+    if (imported.status === 'succeeded' || imported.status === 'failed') break;
+  }
+  const importSeconds = (performance.now() - tImport) / 1000;
+  const rss = rssMb(app.pid);
+  await stop(app);
+  await stop(floor);
+  if (floorDir) rmSync(floorDir, { recursive: true, force: true });
+
+  console.log(
+    `\n${label}: ${CONTACTS.toLocaleString()} contacts in the measured workspace, ${OTHER_WORKSPACES} other workspaces of ${OTHER_CONTACTS.toLocaleString()} (seeded in ${seedSeconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `| operation | Albedo req/s @${SATURATION} conn | floor req/s | Albedo / floor | Albedo p50 / p95 / p99 ms @${FIXED_RATE} req/s | errors |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | --- | ---: |');
+  for (const r of rows) {
+    const f = r.albedoFixed;
+    console.log(
+      `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${f.p50.toFixed(1)} / ${f.p95.toFixed(1)} / ${f.p99.toFixed(1)} (${Math.round(f.rps)} req/s served) | ${r.albedoSat.errors + f.errors} |`,
+    );
+  }
+  console.log(
+    `\nBulk create of 1,000 contacts (5 calls): median ${Math.round(bulkTimes[2])} ms (${Math.round(1000 / (bulkTimes[2] / 1000))} rows/s), best ${Math.round(bulkTimes[0])} ms`,
+  );
+  console.log(
+    `CSV import of ${IMPORT_ROWS.toLocaleString()} rows: ${importSeconds.toFixed(1)} s end to end = ${Math.round(IMPORT_ROWS / importSeconds)} rows/s (${imported.createdRows} created, ${imported.failedRows} failed, status ${imported.status})`,
+  );
+  console.log(`Albedo RSS after the run ${rss} MB; peak during the import ${peakRss} MB`);
+}
+
+console.log(`Albedo CRM benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+const dir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-crm-'));
+if (!process.env.BENCH_SKIP_PGLITE) await section('Embedded database (PGlite)', { DATA_DIR: dir });
+rmSync(dir, { recursive: true, force: true });
+if (PG_URL) await section('PostgreSQL', { DATABASE_URL: PG_URL, APP_MASTER_KEY: MASTER_KEY, DATA_DIR: tmpdir() });
+else console.log('\n(set BENCH_DATABASE_URL=postgres://... to measure PostgreSQL mode too)');

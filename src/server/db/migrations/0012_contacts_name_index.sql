@@ -1,0 +1,2 @@
+DROP INDEX "contacts_name_idx";--> statement-breakpoint
+CREATE INDEX "contacts_name_idx" ON "contacts" USING btree ("workspace_id",coalesce(lower("last_name"), ''),lower("first_name"),"id") WHERE deleted_at is null;

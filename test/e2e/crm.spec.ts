@@ -1,0 +1,197 @@
+import path from 'node:path';
+import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+
+const PASSWORD = 'maple-horizon-ledger-2026';
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+interface Team {
+  ownerEmail: string;
+  ownerName: string;
+  memberName: string;
+}
+
+/** A workspace with an owner and a second member, made through the API as a script would. */
+async function workspaceWithTwoMembers(request: APIRequestContext): Promise<Team> {
+  const id = unique();
+  const ownerEmail = `owner-${id}@example.com`;
+  const ownerName = `Olivia ${id}`;
+  const memberName = `Marco ${id}`;
+  const signup = await request.post('/api/v1/auth/signup', {
+    data: { email: ownerEmail, password: PASSWORD, name: ownerName, workspaceName: `Crm ${id}` },
+  });
+  expect(signup.status()).toBe(201);
+  const auth = { authorization: `Bearer ${(await signup.json()).data.accessToken}` };
+  const memberEmail = `member-${id}@example.com`;
+  expect(
+    (
+      await request.post('/api/v1/invites', { headers: auth, data: { email: memberEmail, roleKey: 'member' } })
+    ).status(),
+  ).toBe(201);
+  const outbox = (await (await request.get('/api/v1/admin/outbox', { headers: auth })).json()).data;
+  const mail = outbox.find((m: { to: string }) => m.to === memberEmail);
+  const token = decodeURIComponent(/accept-invite\?token=(\S+)/.exec(mail.text)?.[1] as string);
+  const accepted = await request.post('/api/v1/invites/accept', {
+    data: { token, name: memberName, password: PASSWORD },
+  });
+  expect(accepted.status()).toBe(200);
+  return { ownerEmail, ownerName, memberName };
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto('/login');
+  await input(page, 'Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('workspace-name')).toBeVisible();
+}
+
+/** An input by its label; required fields' labels end with an asterisk. */
+const input = (page: Page, label: string) =>
+  page.getByRole('textbox', { name: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`) });
+
+const labelled = (label: string) => new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`);
+/** A Mantine select, multi-select or record picker in the open drawer, by its label. */
+const combobox = (page: Page, label: string) =>
+  page.getByRole('dialog').getByRole('combobox', { name: labelled(label) });
+
+/** Picks an option of a Mantine select or multi-select by its label. */
+async function choose(page: Page, label: string, option: string) {
+  await combobox(page, label).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+test('create an organization, a contact in it, and find it from the command palette', async ({
+  page,
+  request,
+}, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  await signIn(page, team.ownerEmail);
+
+  await page.goto('/organizations');
+  await expect(page.getByTestId('empty-state')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('01-organizations-empty.png'), fullPage: true });
+  await page.getByRole('button', { name: 'New organization' }).first().click();
+  // Required fields are checked before anything is sent.
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page.getByText('Name is required')).toBeVisible();
+  await input(page, 'Name').fill('Northwind Traders');
+  await input(page, 'Website').fill('https://www.northwind.example');
+  await input(page, 'Industry').fill('Retail');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Northwind Traders');
+  await expect(page.getByText('northwind.example').first()).toBeVisible();
+
+  await page.goto('/contacts');
+  await page.getByRole('button', { name: 'New contact' }).first().click();
+  await input(page, 'First name').fill('Mia');
+  await input(page, 'Last name').fill('Wong');
+  await input(page, 'Email').fill('not-an-email');
+  await combobox(page, 'Organization').fill('North');
+  await page.getByRole('option', { name: 'Northwind Traders' }).click();
+  await page.getByRole('button', { name: 'Create contact' }).click();
+  // The server's field error lands on the field, and nothing is created.
+  await expect(page.getByText('must be an email address')).toBeVisible();
+  await input(page, 'Email').fill('mia.wong@northwind.example');
+  await page.getByRole('button', { name: 'Create contact' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Mia Wong');
+  await expect(page.getByRole('link', { name: 'Northwind Traders' })).toBeVisible();
+  await input(page, 'Note').fill('Met at the spring fair; wants a demo.');
+  await page.getByRole('button', { name: 'Add to timeline' }).click();
+  await expect(page.getByTestId('timeline')).toContainText('wants a demo');
+  await page.screenshot({ path: testInfo.outputPath('02-contact.png'), fullPage: true });
+
+  await page.getByRole('link', { name: 'Northwind Traders' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Northwind Traders');
+  await expect(page.getByText('Contacts (1)')).toBeVisible();
+
+  await page.goto('/contacts');
+  await expect(page.getByTestId('contacts-table')).toContainText('Northwind Traders');
+  await page.keyboard.press('Control+K');
+  await page.getByRole('textbox', { name: 'Search everything' }).fill('mia wong');
+  await page.getByRole('button', { name: /Mia Wong/ }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Mia Wong');
+  await page.screenshot({ path: testInfo.outputPath('03-palette-result.png'), fullPage: true });
+});
+
+test('a project with two assignees and a task', async ({ page, request }, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  await signIn(page, team.ownerEmail);
+  await page.goto('/projects');
+  await page.getByRole('button', { name: 'New project' }).first().click();
+  await input(page, 'Name').fill('Warehouse rollout');
+  await choose(page, 'Status', 'In progress');
+  await choose(page, 'Assignees', team.ownerName);
+  await choose(page, 'Assignees', team.memberName);
+  await page.keyboard.press('Escape');
+  await page.getByLabel('Due date').fill('2027-03-31');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Warehouse rollout');
+  await expect(page.getByTestId('record-dates')).toContainText('Created');
+  await expect(page.getByTestId('record-dates')).toContainText('Last updated');
+
+  await page.getByRole('button', { name: 'Add task' }).click();
+  await input(page, 'Title').fill('Count the pallets');
+  await choose(page, 'Priority', 'High');
+  await page.getByRole('button', { name: 'Create task' }).click();
+  await expect(page.getByTestId('project-tasks')).toContainText('Count the pallets');
+  await expect(page.getByTestId('project-tasks')).toContainText('High');
+  await page.screenshot({ path: testInfo.outputPath('01-project.png'), fullPage: true });
+
+  await page.goto('/projects');
+  const row = page.getByTestId('projects-table').getByRole('row', { name: /Warehouse rollout/ });
+  await expect(row).toContainText(team.ownerName);
+  await expect(row).toContainText(team.memberName);
+  await page.goto('/tasks');
+  await expect(page.getByTestId('tasks-table')).toContainText('Count the pallets');
+});
+
+test('move a deal across stages on the board', async ({ page, request }, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  await signIn(page, team.ownerEmail);
+  await page.goto('/deals');
+  await page.getByRole('button', { name: 'New deal' }).click();
+  await input(page, 'Name').fill('Globex renewal');
+  await input(page, 'Amount').fill('12000');
+  await page.getByRole('button', { name: 'Create deal' }).click();
+  await expect(page.getByTestId('stage-Lead in').getByTestId('deal-card')).toContainText('Globex renewal');
+  const card = page.getByTestId('stage-Lead in').getByTestId('deal-card');
+  if (testInfo.project.name === 'mobile') {
+    // Touch screens have no drag and drop: the card's menu moves it.
+    await page.getByRole('button', { name: 'Move Globex renewal' }).click();
+    await page.getByRole('menuitem', { name: 'Qualified' }).click();
+  } else {
+    await card.dragTo(page.getByTestId('stage-Qualified'));
+  }
+  await expect(page.getByTestId('stage-Qualified').getByTestId('deal-card')).toContainText('Globex renewal');
+  await page.reload();
+  await expect(page.getByTestId('stage-Qualified').getByTestId('deal-card')).toContainText('Globex renewal');
+  await page.screenshot({ path: testInfo.outputPath('01-board.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Globex renewal' }).click();
+  await expect(page.getByText('25%')).toBeVisible();
+});
+
+test('import a CSV with one bad row: the row error is shown, the rest imported', async ({
+  page,
+  request,
+}, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  await signIn(page, team.ownerEmail);
+  await page.goto('/import?object=contacts');
+  await page
+    .locator('input[type=file]')
+    .setInputFiles(path.join(process.cwd(), 'test/fixtures/contacts-with-bad-row.csv'));
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('mapping')).toBeVisible();
+  await expect(page.getByRole('combobox', { name: 'Field for E-mail Address' })).toHaveValue('Email');
+  await page.screenshot({ path: testInfo.outputPath('01-mapping.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Import 3 rows' }).click();
+  await expect(page.getByTestId('import-status')).toHaveText('Import finished', { timeout: 30_000 });
+  await expect(page.getByTestId('import-counts')).toContainText('2 created');
+  await expect(page.getByTestId('import-errors')).toContainText('must be an email address');
+  await expect(page.getByTestId('import-errors').getByRole('cell', { name: '3', exact: true })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('02-import-result.png'), fullPage: true });
+  await page.getByRole('link', { name: 'View contacts' }).click();
+  await expect(page.getByTestId('list-count')).toHaveText('2 contacts');
+  await expect(page.getByTestId('contacts-table')).toContainText('Zoe Adams');
+  await expect(page.getByTestId('contacts-table')).not.toContainText('Leo');
+});
