@@ -51,16 +51,30 @@ app.get('/contacts', async (req) => {
       `(to_tsvector('simple', search_text) @@ to_tsquery('simple', $${n - 2}) or search_text like $${n - 1} or $${n} <% search_text)`,
     );
   }
+  // Albedo's default order is the last changed first; `sort=lastName,firstName` is the other one measured.
+  const byName = q.sort === 'lastName,firstName';
   if (q.cursor) {
     const c = JSON.parse(Buffer.from(q.cursor, 'base64url').toString());
-    params.push(c.v[0], c.v[1], c.id);
-    const n = params.length;
-    where.push(`(${SORT}, lower(first_name), id) > ($${n - 2}::text, $${n - 1}::text, $${n}::uuid)`);
+    if (byName) {
+      params.push(c.v[0], c.v[1], c.id);
+      const n = params.length;
+      where.push(`(${SORT}, lower(first_name), id) > ($${n - 2}::text, $${n - 1}::text, $${n}::uuid)`);
+    } else {
+      params.push(c.v[0], c.id);
+      const n = params.length;
+      where.push(`(updated_at, id) < ($${n - 1}::timestamptz, $${n}::uuid)`);
+    }
   }
   const limit = Number(q.limit ?? 50);
-  const order = q.q ? 'updated_at desc, id desc' : `${SORT} asc, lower(first_name) asc, id asc`;
+  // The same orders Albedo uses: relevance with a search, else the requested or default order.
+  if (q.q) params.push(String(q.q).toLowerCase());
+  const order = q.q
+    ? `word_similarity($${params.length}, search_text) desc, id desc`
+    : byName
+      ? `${SORT} asc, lower(first_name) asc, id asc`
+      : 'updated_at desc, id desc';
   const rows = await query(
-    `select ${COLS}, (${SORT})::text as s0, lower(first_name)::text as s1 from contacts where ${where.join(' and ')} order by ${order} limit ${limit + 1}`,
+    `select ${COLS}, ${byName ? `(${SORT})::text as s0, lower(first_name)::text as s1` : 'updated_at::text as s0'} from contacts where ${where.join(' and ')} order by ${order} limit ${limit + 1}`,
     params,
   );
   const page = rows.slice(0, limit);
@@ -71,7 +85,9 @@ app.get('/contacts', async (req) => {
       hasMore: rows.length > limit,
       nextCursor:
         rows.length > limit && last
-          ? Buffer.from(JSON.stringify({ v: [last.s0, last.s1], id: last.id })).toString('base64url')
+          ? Buffer.from(JSON.stringify({ v: byName ? [last.s0, last.s1] : [last.s0], id: last.id })).toString(
+              'base64url',
+            )
           : null,
     },
   };

@@ -279,15 +279,17 @@ async function section(label, env) {
   });
   const headers = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
 
-  // A cursor half-way through the list, reached by walking pages of 200.
+  // A cursor half-way through the list in its default order (last changed first), reached by
+  // walking pages of 200. (Sorting by a nullable text column such as last name cannot seek under
+  // RLS: see docs/decisions.md.)
   const listQuery = 'sort=lastName,firstName&limit=50';
+  const deepQuery = 'limit=50';
   let cursor = null;
   for (let i = 0; i < Math.floor(CONTACTS / 2 / 200); i++) {
     const page = await (
-      await fetch(
-        `${base}/api/v1/contacts?sort=lastName,firstName&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        { headers },
-      )
+      await fetch(`${base}/api/v1/contacts?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        headers,
+      })
     ).json();
     cursor = page.page.nextCursor;
   }
@@ -309,9 +311,9 @@ async function section(label, env) {
       }),
     ],
     [
-      'deep cursor page (row 50,000)',
+      `deep cursor page (row ${(CONTACTS / 2).toLocaleString()})`,
       (b, h) => ({
-        url: `${b}${b === base ? '/api/v1' : ''}/contacts?${listQuery}&cursor=${b === base ? deepCursor : deepFloor}`,
+        url: `${b}${b === base ? '/api/v1' : ''}/contacts?${deepQuery}&cursor=${b === base ? deepCursor : deepFloor}`,
         headers: h,
       }),
     ],

@@ -195,3 +195,39 @@ test('import a CSV with one bad row: the row error is shown, the rest imported',
   await expect(page.getByTestId('contacts-table')).toContainText('Zoe Adams');
   await expect(page.getByTestId('contacts-table')).not.toContainText('Leo');
 });
+
+test('every CRM page loads without console errors', async ({ page, request }, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/401/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  await signIn(page, team.ownerEmail);
+  const pages: Array<[string, string]> = [
+    ['/contacts', 'Contacts'],
+    ['/organizations', 'Organizations'],
+    ['/leads', 'Leads'],
+    ['/deals', 'Deals'],
+    ['/projects', 'Projects'],
+    ['/tasks', 'My tasks'],
+    ['/trash', 'Trash'],
+    ['/feedback', 'Feedback'],
+    ['/import', 'Import'],
+    ['/settings/custom-fields', 'Custom fields'],
+    ['/settings/pipelines', 'Pipelines'],
+  ];
+  for (const [url, heading] of pages) {
+    await page.goto(url);
+    await expect(page.getByRole('heading', { name: heading, exact: true })).toBeVisible();
+  }
+  await page.goto('/settings/pipelines');
+  await expect(page.getByRole('textbox', { name: 'Stage name' }).first()).toHaveValue('Lead in');
+  await page.screenshot({ path: testInfo.outputPath('pipelines.png'), fullPage: true });
+  await page.goto('/feedback');
+  await page.getByRole('textbox', { name: 'Your message' }).fill('The board is great.');
+  await page.getByRole('button', { name: 'Send feedback' }).click();
+  await expect(page.getByRole('cell', { name: /The board is great/ })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('feedback.png'), fullPage: true });
+  expect(problems).toEqual([]);
+});

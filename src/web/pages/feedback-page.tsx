@@ -31,6 +31,7 @@ interface Feedback {
 
 export function FeedbackPage() {
   const auth = useAuth();
+  const queryClient = useQueryClient();
   const [category, setCategory] = useState('idea');
   const [message, setMessage] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -79,6 +80,7 @@ export function FeedbackPage() {
                     },
                   });
                   setMessage('');
+                  await queryClient.invalidateQueries({ queryKey: ['feedback'] });
                   notifications.show({ color: 'green', message: 'Thank you! Your feedback was sent.' });
                 } catch (err) {
                   setError(err);

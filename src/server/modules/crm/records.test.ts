@@ -284,6 +284,14 @@ describe('records', () => {
     expect(await search('Kowalsky')).toContain('Kowalski');
     expect(await search('anna@kowal')).toContain('Kowalski');
     expect(await search('zebra')).not.toContain('Kowalski');
+    // With a search and no sort, the closest match comes first.
+    await create(owner, 'contacts', { firstName: 'Kowal', lastName: 'Nowak' });
+    expect((await search('kowalski'))[0]).toBe('Kowalski');
+    const bad = await api(owner, 'GET', '/api/v1/contacts?sort=-relevance');
+    expect(bad.json().error.details.fields[0]).toEqual({
+      field: 'query.sort',
+      message: 'relevance needs a search (q)',
+    });
     const global = (await api(owner, 'GET', '/api/v1/search?q=kowalsky')).json().data;
     expect(global[0]).toMatchObject({ resource: 'contacts', title: 'Anna Kowalski' });
   });
