@@ -3,9 +3,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
-import type { SQL } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '#server/config.ts';
@@ -32,6 +32,11 @@ export interface Database {
    * only (migrations, job queue, health); domain data goes through withWorkspace.
    */
   query<R = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<R[]>;
+  /**
+   * One transaction that starts with `setup` (trusted SQL without parameters, e.g. the tenancy
+   * settings). On PostgreSQL, BEGIN and the setup go in one round trip.
+   */
+  transaction<T>(setup: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs fn on one dedicated connection (advisory locks, migrations). */
   withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -70,6 +75,12 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     kind: 'pglite',
     orm,
     query,
+    // In process there is no round trip to save: drizzle's transaction, then the setup.
+    transaction: (setup, fn) =>
+      orm.transaction(async (tx) => {
+        await tx.execute(sql.raw(setup));
+        return fn(tx);
+      }),
     // PGlite is one connection already; queries from elsewhere wait while a transaction holds it.
     withConnection: (fn) => fn(orm, query),
     async close() {
@@ -86,10 +97,36 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // An idle client dying (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const orm = drizzlePg({ client: pool }) as unknown as Orm;
+  const dialect = new PgDialect();
   let closed = false;
   return {
     kind: 'postgres',
     orm,
+    // drizzle's own transaction sends BEGIN alone; a request pays a round trip for each statement,
+    // so BEGIN and the setup travel together (simple protocol allows several statements). Nested
+    // tx.transaction() calls are savepoints, as with drizzle's.
+    async transaction(setup, fn) {
+      const client = await pool.connect();
+      const tx = new NodePgTransaction(
+        dialect,
+        new NodePgSession(client, dialect, undefined),
+        undefined,
+      ) as unknown as Tx;
+      let broken = false;
+      try {
+        await client.query(`begin; ${setup}`);
+        const result = await fn(tx);
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
     query: async (text, params, options) =>
       (
         await pool.query(

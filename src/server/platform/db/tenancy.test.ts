@@ -112,6 +112,17 @@ describe('row-level security through withWorkspace', () => {
     expect(after?.who).not.toBe('albedo_app');
   });
 
+  it('refuses a workspace id that is not a UUID before sending anything', async () => {
+    let ran = false;
+    await expect(
+      withWorkspace(db, { workspaceId: "x', true); drop table audit_log; --" }, async () => {
+        ran = true;
+      }),
+    ).rejects.toThrow('not a UUID');
+    expect(ran).toBe(false);
+    expect(await db.query('select count(*)::int as n from audit_log')).toHaveLength(1);
+  });
+
   it('rolls back the whole transaction when the function throws', async () => {
     await expect(
       withWorkspace(db, { workspaceId: A }, async (tx) => {

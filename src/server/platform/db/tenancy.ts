@@ -1,25 +1,34 @@
 // withWorkspace: the only way domain code reaches the database. One transaction per call, run as
 // the non-superuser application role with `app.workspace_id` set, so RLS hides other workspaces
 // even from a query that forgets its workspace filter.
-import { sql } from 'drizzle-orm';
 import type { Actor } from '#server/platform/actor.ts';
 import type { Database, Tx } from './database.ts';
 
 export const APP_ROLE = 'albedo_app';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The workspace id as a SQL literal. The settings are sent with BEGIN in one round trip, which
+ * the simple protocol allows only without parameters; an id that is not exactly a UUID (it comes
+ * from a signed token or our own rows, so this would be a bug) is refused, never quoted.
+ */
+function workspaceLiteral(workspaceId: string): string {
+  if (!UUID.test(workspaceId)) throw new Error('withWorkspace: the workspace id is not a UUID');
+  return `'${workspaceId}'`;
+}
 
 export async function withWorkspace<T>(
   db: Database,
   actor: Pick<Actor, 'workspaceId'>,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  return db.orm.transaction(async (tx) => {
-    // set_config(..., true) is SET LOCAL: both revert at commit or rollback, so a pooled
-    // connection never carries one workspace's settings into the next request.
-    await tx.execute(
-      sql`select set_config('role', ${APP_ROLE}, true), set_config('app.workspace_id', ${actor.workspaceId}, true)`,
-    );
-    return fn(tx);
-  });
+  // set_config(..., true) is SET LOCAL: both revert at commit or rollback, so a pooled
+  // connection never carries one workspace's settings into the next request.
+  return db.transaction(
+    `select set_config('role', '${APP_ROLE}', true), set_config('app.workspace_id', ${workspaceLiteral(actor.workspaceId)}, true)`,
+    fn,
+  );
 }
 
 /**
@@ -28,8 +37,5 @@ export async function withWorkspace<T>(
  * still see only this workspace. Domain code never uses it.
  */
 export async function asSystem<T>(db: Database, workspaceId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.orm.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('app.workspace_id', ${workspaceId}, true)`);
-    return fn(tx);
-  });
+  return db.transaction(`select set_config('app.workspace_id', ${workspaceLiteral(workspaceId)}, true)`, fn);
 }
