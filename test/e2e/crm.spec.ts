@@ -143,6 +143,12 @@ test('a project with two assignees and a task', async ({ page, request }, testIn
   await expect(row).toContainText(team.memberName);
   await page.goto('/tasks');
   await expect(page.getByTestId('tasks-table')).toContainText('Count the pallets');
+  // Ticking it done shows at once and is saved.
+  await page.getByRole('checkbox', { name: 'Mark Count the pallets as done' }).click();
+  await expect(page.getByRole('checkbox', { name: 'Mark Count the pallets as not done' })).toBeChecked();
+  await page.reload();
+  await expect(page.getByRole('checkbox', { name: 'Mark Count the pallets as not done' })).toBeChecked();
+  await expect(page.getByTestId('tasks-table')).toContainText('Done');
 });
 
 test('move a deal across stages on the board', async ({ page, request }, testInfo) => {

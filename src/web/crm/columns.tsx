@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { api } from '../api.ts';
 import { type CrmRecord, formatValue, humanize, type ListPage, recordTitle, useMembers, usePipelines } from './meta.ts';
+import { TaskDone } from './task-done.tsx';
 
 export interface Column {
   key: string;
@@ -164,6 +165,7 @@ export const COLUMNS: Record<string, Column[]> = {
     date('dueDate', 'Due'),
   ],
   tasks: [
+    { key: 'done', label: 'Done', render: (r) => <TaskDone task={r} /> },
     {
       key: 'title',
       label: 'Title',

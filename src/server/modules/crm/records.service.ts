@@ -361,7 +361,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
         const rows = (await tx.transaction((sp) =>
           sp.insert(kind.table).values(chunk.map(rowOf)).returning(cols),
         )) as unknown as RecordRow[];
-        chunk.forEach((p, k) => created.push({ ...p, row: rows[k] as RecordRow }));
+        for (const [k, p] of chunk.entries()) created.push({ ...p, row: rows[k] as RecordRow });
       } catch {
         for (const p of chunk) {
           try {
