@@ -98,6 +98,18 @@ test('create an organization, a contact in it, and find it from the command pale
   await input(page, 'Note').fill('Met at the spring fair; wants a demo.');
   await page.getByRole('button', { name: 'Add to timeline' }).click();
   await expect(page.getByTestId('timeline')).toContainText('wants a demo');
+  // Notes are Markdown, rendered safely: formatting yes, HTML and script links no.
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  await input(page, 'Note').fill('**Budget approved** <img src=x onerror="alert(1)"> [pricing](javascript:alert(2))');
+  await page.getByRole('button', { name: 'Add to timeline' }).click();
+  await expect(page.getByTestId('timeline').locator('strong')).toHaveText('Budget approved');
+  await expect(page.getByTestId('timeline').locator('img')).toHaveCount(0);
+  await expect(page.getByTestId('timeline').locator('a[href^="javascript"]')).toHaveCount(0);
+  expect(dialogs).toBe(0);
   await page.screenshot({ path: testInfo.outputPath('02-contact.png'), fullPage: true });
 
   await page.getByRole('link', { name: 'Northwind Traders' }).click();

@@ -26,6 +26,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../api.ts';
 import { useAuth } from '../auth.tsx';
 import { FormError } from '../components/form-error.tsx';
+import { Markdown } from '../components/markdown.tsx';
 import { badge, COLUMNS, useCellContext } from './columns.tsx';
 import {
   type CrmRecord,
@@ -512,9 +513,7 @@ function Timeline({ entityType, entityId }: { entityType: string; entityId: stri
                   {members.data?.find((m) => m.userId === n.ownerId)?.name}
                 </Text>
               </Group>
-              <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-                {String(n.body)}
-              </Text>
+              <Markdown>{String(n.body)}</Markdown>
             </Card>
           ))}
         </Stack>
