@@ -2,8 +2,9 @@
 // declared in kinds.ts. Each call checks the permission, applies SQL visibility, validates
 // (fields, links, custom fields), enforces the version, writes and audits in one transaction.
 // Routes, assistant tools, imports and jobs all come through here with an Actor.
-import { and, eq, getTableColumns, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, is, isNotNull, isNull, lt, SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { notes } from '#server/db/schema/crm.ts';
 import { members } from '#server/db/schema/identity.ts';
@@ -12,7 +13,7 @@ import { assertPermission, hasPermission } from '#server/platform/access/permiss
 import { visibleTo } from '#server/platform/access/visibility.ts';
 import { type Actor, systemActor } from '#server/platform/actor.ts';
 import { recordAudit, recordAuditMany } from '#server/platform/audit.ts';
-import type { Database, Tx } from '#server/platform/db/database.ts';
+import { type Database, execRows, type Tx } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import {
   AppError,
@@ -102,6 +103,56 @@ function zodProblems(error: z.ZodError, prefix: string): FieldProblem[] {
       return { field: path ? `${prefix}.${path}` : prefix, message: `unknown field(s): ${issue.keys.join(', ')}` };
     }
     return { field: path ? `${prefix}.${path}` : prefix, message: issue.message };
+  });
+}
+
+/**
+ * Inserts many rows in one statement with one parameter: the rows as a JSON array, expanded by
+ * jsonb_populate_recordset into the table's own row type. Building a multi-row VALUES list costs
+ * more (drizzle checks every value) than the database spends inserting it. Values missing from a
+ * row take the column's default; results are mapped back like any drizzle query.
+ */
+async function insertRows(tx: Tx, kind: RecordKind, rows: Array<Record<string, unknown>>): Promise<RecordRow[]> {
+  const all = getTableColumns(kind.table as never) as Record<string, PgColumn>;
+  const keys = new Set<string>(['id']);
+  for (const r of rows)
+    for (const k of Object.keys(r)) if (all[k] && !(all[k] as { generated?: unknown }).generated) keys.add(k);
+  const names = [...keys];
+  const fill = (column: PgColumn): unknown => {
+    if (column.hasDefault && column.default !== undefined && !is(column.default, SQL)) return column.default;
+    if (column.columnType === 'PgArray') return [];
+    return null;
+  };
+  const doc = rows.map((r) => {
+    const out: Record<string, unknown> = {};
+    for (const k of names) {
+      const column = all[k] as PgColumn;
+      let value = k === 'id' ? (r.id ?? uuidv7()) : r[k];
+      if (value === undefined) value = fill(column);
+      out[column.name] = value instanceof Date ? value.toISOString() : value;
+    }
+    return out;
+  });
+  const list = sql.join(
+    names.map((k) => sql.identifier((all[k] as PgColumn).name)),
+    sql`, `,
+  );
+  const output = outputColumns(kind);
+  const returning = sql.join(
+    Object.values(output).map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  const raw = await execRows(
+    tx,
+    sql`insert into ${kind.table} (${list}) select ${list} from jsonb_populate_recordset(null::${kind.table}, ${JSON.stringify(doc)}::jsonb) returning ${returning}`,
+  );
+  return raw.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, column] of Object.entries(output)) {
+      const value = row[column.name];
+      out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    }
+    return out as RecordRow;
   });
 }
 
@@ -358,9 +409,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
       const chunk = ready.slice(i, i + 200);
       try {
         // A savepoint per statement: should a row break a constraint, the others are retried alone.
-        const rows = (await tx.transaction((sp) =>
-          sp.insert(kind.table).values(chunk.map(rowOf)).returning(cols),
-        )) as unknown as RecordRow[];
+        const rows = await tx.transaction((sp) => insertRows(sp, kind, chunk.map(rowOf)));
         for (const [k, p] of chunk.entries()) created.push({ ...p, row: rows[k] as RecordRow });
       } catch {
         for (const p of chunk) {

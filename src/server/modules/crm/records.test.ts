@@ -310,6 +310,21 @@ describe('deals and pipelines', () => {
       'Won',
       'Lost',
     ]);
+    const dated = await create(owner, 'deals', {
+      name: 'Dated',
+      amount: '10.5',
+      expectedCloseDate: '2026-12-31',
+      tags: ['x'],
+    });
+    expect(dated).toMatchObject({
+      expectedCloseDate: '2026-12-31',
+      amount: '10.50',
+      currency: 'USD',
+      tags: ['x'],
+      version: 1,
+    });
+    expect(dated.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect((await api(owner, 'GET', `/api/v1/deals/${dated.id}`)).json().data).toEqual(dated);
     const deal = await create(owner, 'deals', { name: 'Pipeline deal', amount: 1000 });
     expect(deal).toMatchObject({ pipelineId: sales.id, stageId: sales.stages[0].id, status: 'open', probability: 10 });
     const negotiation = sales.stages[3];
