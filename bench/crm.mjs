@@ -4,15 +4,13 @@
 // embedded database and (with BENCH_DATABASE_URL) on PostgreSQL. Beside Albedo runs the floor: a
 // bare Fastify + driver server running the same SQL with no auth, visibility, RLS or audit.
 // Prints figures; asserts nothing.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { v7 as uuidv7 } from 'uuid';
+import { percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const SATURATION = 32;
 const FIXED_RATE = 300;
@@ -24,46 +22,6 @@ const PG_URL = process.env.BENCH_DATABASE_URL;
 const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 const PASSWORD = 'bench-harbour-lantern-7';
 let nextPort = 4000 + Math.floor(Math.random() * 50);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssMb = (pid) => {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
-
-function spawnNode(args, env) {
-  return spawn(process.execPath, args, {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000000',
-      RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000000',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitFor200(url, child, timeoutMs = 120_000) {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {}
-    await sleep(20);
-  }
-  throw new Error(`no 200 from ${url}`);
-}
-
-async function stop(child) {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
 
 // ---- data ----
 
@@ -165,9 +123,6 @@ async function dbClient(env) {
 }
 
 // ---- measuring ----
-
-const percentile = (sorted, p) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 
 async function load(opts) {
   await autocannon({ ...opts, duration: 2 });

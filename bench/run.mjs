@@ -1,14 +1,12 @@
 // `npm run bench`: start-up time and idle memory, then throughput and latency of /health and a
 // database read (/health/ready) against the bare node:http floor, on the embedded database and,
 // when BENCH_DATABASE_URL is set, on PostgreSQL. Prints figures; asserts nothing.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
@@ -16,49 +14,7 @@ const PG_URL = process.env.BENCH_DATABASE_URL;
 const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 let nextPort = 3900 + Math.floor(Math.random() * 50);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rssMb = (pid) => {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
-
-function spawnNode(args, env) {
-  return spawn(process.execPath, args, {
-    cwd: root,
-    // Rate limits would cap a load test at a few hundred requests a minute; they stay in the
-    // measured path (every request still counts against them), with budgets too large to trip.
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000000',
-      RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000000',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitFor200(url, child, timeoutMs = 60_000) {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-    } catch {}
-    await sleep(5);
-  }
-  throw new Error(`no 200 from ${url}`);
-}
-
-async function stop(child) {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
 
 /** Time from spawn to the first 200 from /health, and idle RSS two seconds later. */
 async function startOnce(env) {
@@ -101,11 +57,6 @@ async function startupSection() {
       `| ${name} | ${Math.round(median(ms))} | ${Math.round(Math.min(...ms))} | ${Math.round(Math.max(...ms))} | ${median(runs.map((r) => r.rss))} |`,
     );
   }
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function load(url, headers = {}) {

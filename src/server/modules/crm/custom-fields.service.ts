@@ -10,12 +10,11 @@ import { recordAudit } from '#server/platform/audit.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { Conflict, type FieldProblem, NotFound, ValidationError } from '#server/platform/errors.ts';
+import { MONEY, PHONE } from './fields.ts';
 
 export type CustomFieldDef = typeof customFields.$inferSelect;
 
 export const CUSTOM_FIELD_OBJECTS = ['contacts', 'organizations', 'leads', 'deals', 'projects', 'tasks'] as const;
-
-const MONEY = /^-?\d{1,16}(\.\d{1,2})?$/;
 
 /** The schema a value of this custom field must satisfy. */
 export function customValueSchema(def: Pick<CustomFieldDef, 'type' | 'options'>): z.ZodType {
@@ -46,7 +45,7 @@ export function customValueSchema(def: Pick<CustomFieldDef, 'type' | 'options'>)
     case 'email':
       return z.email('must be an email address');
     case 'phone':
-      return z.string().regex(/^\+?[0-9 ().\-/x]{3,40}$/, 'must be a phone number');
+      return z.string().regex(PHONE, 'must be a phone number');
   }
 }
 

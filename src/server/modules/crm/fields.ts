@@ -46,8 +46,8 @@ export interface FieldDef {
   nullable?: boolean;
 }
 
-const PHONE = /^\+?[0-9 ().\-/x]{3,40}$/;
-const MONEY = /^-?\d{1,16}(\.\d{1,2})?$/;
+export const PHONE = /^\+?[0-9 ().\-/x]{3,40}$/;
+export const MONEY = /^-?\d{1,16}(\.\d{1,2})?$/;
 
 const emptyToNull = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? null : value);
 

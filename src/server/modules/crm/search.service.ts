@@ -7,7 +7,7 @@ import { type Database, execRows } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
 import { RECORD_KINDS, readableBy } from './kinds.ts';
-import { searchSql } from './query.ts';
+import { escapeLike, searchSql } from './query.ts';
 
 export interface SearchHit {
   resource: string;
@@ -40,7 +40,7 @@ export function createSearchService(deps: { db: Database; clock: () => Date }) {
       await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true)`);
       const parts: SQL[] = kinds.map((kind) => {
         // Exact prefix first, then closeness of spelling.
-        const score = sql`(case when ${kind.searchColumn} like ${`${needle.replace(/[\\%_]/g, '\\$&')}%`} then 1 else 0 end + word_similarity(${needle}, ${kind.searchColumn}))`;
+        const score = sql`(case when ${kind.searchColumn} like ${`${escapeLike(needle)}%`} then 1 else 0 end + word_similarity(${needle}, ${kind.searchColumn}))`;
         return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, ${score}::float8 as score
           from ${kind.table}
           where ${and(isNull(kind.deletedAtColumn), searchSql(kind.searchColumn, q), readableBy(actor, kind, now))}

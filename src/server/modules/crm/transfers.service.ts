@@ -253,6 +253,28 @@ export function createTransfersService(deps: {
   jobs.register(importJob);
   jobs.register(exportJob);
 
+  /** Queues the run's job in the caller's transaction and records it on the run. */
+  async function queueTransfer(
+    tx: Tx,
+    actor: Actor,
+    job: typeof importJob,
+    transferId: string,
+  ): Promise<string | null> {
+    const queued = await jobs.enqueue(
+      job,
+      {
+        transferId,
+        userId: actor.userId as string,
+        workspaceId: actor.workspaceId,
+        scopes: actor.scopes ? [...actor.scopes] : undefined,
+      },
+      { tx, workspaceId: actor.workspaceId, createdBy: actor.userId },
+    );
+    const jobId = queued?.id ?? null;
+    await tx.update(dataTransfers).set({ jobId }).where(eq(dataTransfers.id, transferId));
+    return jobId;
+  }
+
   async function startImport(
     actor: Actor,
     input: {
@@ -298,27 +320,14 @@ export function createTransfersService(deps: {
         })
         .returning();
       const transfer = row as TransferRow;
-      const job = await jobs.enqueue(
-        importJob,
-        {
-          transferId: transfer.id,
-          userId: actor.userId as string,
-          workspaceId: actor.workspaceId,
-          scopes: actor.scopes ? [...actor.scopes] : undefined,
-        },
-        { tx, workspaceId: actor.workspaceId, createdBy: actor.userId },
-      );
-      await tx
-        .update(dataTransfers)
-        .set({ jobId: job?.id ?? null })
-        .where(eq(dataTransfers.id, transfer.id));
+      const jobId = await queueTransfer(tx, actor, importJob, transfer.id);
       await recordAudit(tx, actor, {
         action: 'import.started',
         entityType: 'import',
         entityId: transfer.id,
         metadata: { objectType: kind.resource, format, rows: total, dryRun: input.dryRun ?? false },
       });
-      return view({ ...transfer, jobId: job?.id ?? null });
+      return view({ ...transfer, jobId });
     });
   }
 
@@ -649,27 +658,14 @@ export function createTransfersService(deps: {
         })
         .returning();
       const transfer = row as TransferRow;
-      const job = await jobs.enqueue(
-        exportJob,
-        {
-          transferId: transfer.id,
-          userId: actor.userId as string,
-          workspaceId: actor.workspaceId,
-          scopes: actor.scopes ? [...actor.scopes] : undefined,
-        },
-        { tx, workspaceId: actor.workspaceId, createdBy: actor.userId },
-      );
-      await tx
-        .update(dataTransfers)
-        .set({ jobId: job?.id ?? null })
-        .where(eq(dataTransfers.id, transfer.id));
+      const jobId = await queueTransfer(tx, actor, exportJob, transfer.id);
       await recordAudit(tx, actor, {
         action: 'export.started',
         entityType: 'export',
         entityId: transfer.id,
         metadata: { objectType: kind.resource, format: input.format, query },
       });
-      return view({ ...transfer, jobId: job?.id ?? null });
+      return view({ ...transfer, jobId });
     });
   }
 

@@ -1,0 +1,57 @@
+// Helpers shared by the benchmarks: starting the built server (rate limits lifted, logs quiet),
+// waiting for it, stopping it, reading its memory, and percentiles.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const rssMb = (pid) => {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+export function spawnNode(args, env) {
+  return spawn(process.execPath, args, {
+    cwd: root,
+    // Rate limits would cap a load test at a few hundred requests a minute; they stay in the
+    // measured path (every request still counts against them), with budgets too large to trip.
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000000',
+      RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function waitFor200(url, child, timeoutMs = 120_000) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {}
+    await sleep(5);
+  }
+  throw new Error(`no 200 from ${url}`);
+}
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
