@@ -1,6 +1,7 @@
 // Builds the Fastify app: platform plugins, error handling, docs, operations routes, modules and
 // the web app. Used by main.ts and by tests (app.inject), so nothing here listens or migrates.
 import { randomUUID } from 'node:crypto';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
@@ -8,6 +9,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { assistantRoutes } from '#server/assistant/assistant.routes.ts';
 import type { Config } from '#server/config.ts';
 import { accessRoutes } from '#server/modules/access/access.routes.ts';
 import { shareRoutes } from '#server/modules/access/shares.routes.ts';
@@ -58,6 +60,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Shared limiter (tests); by default Redis when REDIS_URL is set, else in process. */
   rateLimiter?: RateLimiter;
+  /** An in-process model instead of the configured providers (benchmarks). */
+  modelOverride?: LanguageModelV3 | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -139,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             'Contacts, organizations, leads, deals, projects, tasks, notes; pipelines, custom fields, search',
         },
         { name: 'sharing', description: 'Sharing records with members and teams' },
+        { name: 'assistant', description: 'Conversations with the assistant, AI providers, settings and usage' },
       ],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -156,7 +161,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = registerMetrics(app, jobs);
   healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
 
-  const services = createServices({ config, db, jobs, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const services = createServices({
+    config,
+    db,
+    jobs,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    modelOverride: deps.modelOverride,
+  });
   const { auth, mfa, account, members } = services;
   const limiter =
     deps.rateLimiter ?? (config.redisUrl ? await createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());
@@ -200,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await crmRoutes(app, { ...services, guards });
   await transferRoutes(app, { transfers: services.transfers, guards });
   await feedbackRoutes(app, { feedback: services.feedback, guards });
+  await assistantRoutes(app, { ...services, guards, limitTurns: limits.assistantByUser });
   await registerCrmJobs(jobs, services);
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);

@@ -74,7 +74,50 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(300),
   RATE_LIMIT_WORKSPACE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(600),
+  RATE_LIMIT_ASSISTANT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  // Instance-wide model providers (a workspace's own settings come first).
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: urlWithProtocols(['http:', 'https:'], 'https://api.anthropic.com/v1'),
+  ANTHROPIC_MODEL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: urlWithProtocols(['http:', 'https:'], 'https://api.openai.com/v1'),
+  OPENAI_MODEL: optionalString,
+  GOOGLE_GENERATIVE_AI_API_KEY: optionalString,
+  GOOGLE_BASE_URL: urlWithProtocols(['http:', 'https:'], 'https://generativelanguage.googleapis.com/v1beta'),
+  GOOGLE_MODEL: optionalString,
+  MOONSHOT_API_KEY: optionalString,
+  MOONSHOT_BASE_URL: urlWithProtocols(['http:', 'https:'], 'https://api.moonshot.ai/v1'),
+  MOONSHOT_MODEL: optionalString,
+  AI_COMPATIBLE_BASE_URL: urlWithProtocols(['http:', 'https:'], 'http://127.0.0.1:11434/v1'),
+  AI_COMPATIBLE_MODEL: optionalString,
+  AI_COMPATIBLE_API_KEY: optionalString,
+  AI_STEP_LIMIT: z.coerce.number().int().min(1).max(50).default(8),
+  AI_TURN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000),
+  AI_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  AI_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  AI_HISTORY_TOKEN_BUDGET: z.coerce.number().int().min(200).max(2_000_000).default(24_000),
 });
+
+/** A model provider as the environment or a workspace's settings describe it. */
+export interface ProviderSettings {
+  name: string;
+  model: string;
+  apiKey?: string | undefined;
+  baseUrl?: string | undefined;
+}
+
+export interface AiConfig {
+  /** Instance-wide providers from the environment, in fallback order. */
+  providers: ProviderSettings[];
+  stepLimit: number;
+  turnTimeoutMs: number;
+  callTimeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  /** Tokens of history sent to the model before older turns are summarised. */
+  historyTokenBudget: number;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -98,7 +141,8 @@ export interface Config {
   masterKeySource: 'environment' | 'generated' | 'data-dir';
   jobs: { pollIntervalMs: number; concurrency: number };
   /** Requests per minute: per IP on sign-in endpoints, per user and per workspace on the API. */
-  rateLimits: { authPerIp: number; perUser: number; perWorkspace: number };
+  rateLimits: { authPerIp: number; perUser: number; perWorkspace: number; assistantPerUser: number };
+  ai: AiConfig;
 }
 
 export class ConfigError extends Error {
@@ -173,8 +217,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       authPerIp: e.RATE_LIMIT_AUTH_PER_MINUTE,
       perUser: e.RATE_LIMIT_USER_PER_MINUTE,
       perWorkspace: e.RATE_LIMIT_WORKSPACE_PER_MINUTE,
+      assistantPerUser: e.RATE_LIMIT_ASSISTANT_PER_MINUTE,
+    },
+    ai: {
+      providers: environmentProviders(e),
+      stepLimit: e.AI_STEP_LIMIT,
+      turnTimeoutMs: e.AI_TURN_TIMEOUT_MS,
+      callTimeoutMs: e.AI_CALL_TIMEOUT_MS,
+      maxRetries: e.AI_MAX_RETRIES,
+      retryBaseMs: e.AI_RETRY_BASE_MS,
+      historyTokenBudget: e.AI_HISTORY_TOKEN_BUDGET,
     },
   };
+}
+
+/** Anthropic first (the primary), then OpenAI, Gemini, Kimi and a compatible endpoint, as configured. */
+function environmentProviders(e: z.infer<typeof envSchema>): ProviderSettings[] {
+  const list: ProviderSettings[] = [];
+  const add = (name: string, apiKey: string | undefined, model: string | undefined, baseUrl: string | undefined) => {
+    if (apiKey || (name === 'compatible' && baseUrl && model)) list.push({ name, model: model ?? '', apiKey, baseUrl });
+  };
+  add('anthropic', e.ANTHROPIC_API_KEY, e.ANTHROPIC_MODEL, e.ANTHROPIC_BASE_URL);
+  add('openai', e.OPENAI_API_KEY, e.OPENAI_MODEL, e.OPENAI_BASE_URL);
+  add('google', e.GOOGLE_GENERATIVE_AI_API_KEY, e.GOOGLE_MODEL, e.GOOGLE_BASE_URL);
+  add('kimi', e.MOONSHOT_API_KEY, e.MOONSHOT_MODEL, e.MOONSHOT_BASE_URL);
+  add('compatible', e.AI_COMPATIBLE_API_KEY, e.AI_COMPATIBLE_MODEL, e.AI_COMPATIBLE_BASE_URL);
+  return list;
 }
 
 function embeddedMasterKey(dataDir: string): { key: Buffer; source: 'generated' | 'data-dir' } {

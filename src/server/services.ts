@@ -1,5 +1,11 @@
 // Wires the module services once, for every way in: the HTTP app, the CLI, and (later) the
 // assistant, MCP and jobs all call these same functions with an Actor.
+
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { createAiSettingsService } from '#server/assistant/ai-settings.service.ts';
+import { createChatService } from '#server/assistant/chat.service.ts';
+import { createConversationsService } from '#server/assistant/conversations.service.ts';
+import { createUsageService } from '#server/assistant/usage.service.ts';
 import type { Config } from '#server/config.ts';
 import { createAccessService } from '#server/modules/access/access.service.ts';
 import { createAuditService } from '#server/modules/audit/audit.service.ts';
@@ -22,7 +28,14 @@ import type { Database } from '#server/platform/db/database.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
 import { createMailer } from '#server/platform/mail/mailer.ts';
 
-export function createServices(deps: { config: Config; db: Database; jobs: JobQueue; clock?: () => Date }) {
+export function createServices(deps: {
+  config: Config;
+  db: Database;
+  jobs: JobQueue;
+  clock?: () => Date;
+  /** An in-process model instead of the configured providers (benchmarks). */
+  modelOverride?: LanguageModelV3 | undefined;
+}) {
   const { config, db, jobs } = deps;
   const clock = deps.clock ?? (() => new Date());
   const tokens = createTokenSigner(config.masterKey, config.publicUrl);
@@ -31,6 +44,28 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
   const account = createAccountService({ db, mailer, jobs, publicUrl: config.publicUrl, clock });
   const auth = createAuthService({ db, tokens, mfa, account, clock });
   const records = createRecordsService({ db, clock });
+  const members = createMembersService({ db, mailer, auth, publicUrl: config.publicUrl, clock });
+  const pipelines = createPipelinesService({ db, clock });
+  const search = createSearchService({ db, clock });
+  const leads = createLeadsService({ db, records, clock });
+  const conversations = createConversationsService({ db, clock });
+  const aiSettings = createAiSettingsService({
+    db,
+    masterKey: config.masterKey,
+    environment: config.ai.providers,
+    clock,
+  });
+  const usage = createUsageService({ db, clock });
+  const chat = createChatService({
+    db,
+    ai: config.ai,
+    tools: { records, search, leads, pipelines, members, clock },
+    conversations,
+    settings: aiSettings,
+    usage,
+    clock,
+    modelOverride: deps.modelOverride,
+  });
   return {
     clock,
     mailer,
@@ -38,18 +73,22 @@ export function createServices(deps: { config: Config; db: Database; jobs: JobQu
     account,
     auth,
     personalTokens: createPersonalTokensService({ db, clock }),
-    members: createMembersService({ db, mailer, auth, publicUrl: config.publicUrl, clock }),
+    members,
     workspaces: createWorkspacesService({ db, clock }),
     audit: createAuditService({ db }),
     access: createAccessService({ db, clock }),
     shares: createSharesService({ db, clock }),
     records,
-    pipelines: createPipelinesService({ db, clock }),
+    pipelines,
     customFields: createCustomFieldsService({ db, clock }),
-    search: createSearchService({ db, clock }),
-    leads: createLeadsService({ db, records, clock }),
+    search,
+    leads,
     feedback: createFeedbackService({ db, clock }),
     transfers: createTransfersService({ db, jobs, records, actorFor: auth.actorFor, clock }),
+    conversations,
+    aiSettings,
+    usage,
+    chat,
   };
 }
 

@@ -20,6 +20,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
       RATE_LIMIT_AUTH_PER_MINUTE: '100000',
       RATE_LIMIT_USER_PER_MINUTE: '100000',
       RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000',
+      RATE_LIMIT_ASSISTANT_PER_MINUTE: '100000',
       ...env,
     },
     process.cwd(),

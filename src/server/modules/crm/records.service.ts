@@ -30,6 +30,7 @@ import {
   afterCursor,
   commonFields,
   encodeCursor,
+  type Filter,
   filterSql,
   type ListParams,
   orderBy,
@@ -861,9 +862,48 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     return total;
   }
 
+  /**
+   * Counts (and optionally sums) the visible live records grouped by one field: pipeline and KPI
+   * summaries for the assistant and dashboards, with the same visibility as the list.
+   */
+  async function summarize(
+    actor: Actor,
+    resource: string,
+    input: { groupBy: string; sum?: string | undefined; filters?: Filter[] | undefined },
+  ): Promise<Array<{ key: string | null; count: number; sum: string | null }>> {
+    const kind = kindOf(resource);
+    assertPermission(actor, permission(kind, 'read'));
+    const group = kind.fields[input.groupBy];
+    if (!group) throw new ValidationError([{ field: 'groupBy', message: `unknown field "${input.groupBy}"` }]);
+    const sumField = input.sum ? kind.fields[input.sum] : undefined;
+    if (input.sum && (!sumField || !['money', 'int', 'number', 'percent'].includes(sumField.type))) {
+      throw new ValidationError([{ field: 'sum', message: `"${input.sum}" is not a number field` }]);
+    }
+    const now = clock();
+    return withWorkspace(db, actor, async (tx) => {
+      const conditions: SQL[] = [
+        eq(kind.workspaceColumn, actor.workspaceId),
+        isNull(kind.deletedAtColumn),
+        readableBy(actor, kind, now),
+      ];
+      for (const filter of input.filters ?? []) conditions.push(filterSql(kind, filter, actor.userId, new Map()));
+      const rows = await tx
+        .select({
+          key: sql<string | null>`(${group.column})::text`,
+          count: sql<number>`count(*)::int`,
+          sum: sumField ? sql<string | null>`sum(${sumField.column})::text` : sql<null>`null`,
+        })
+        .from(kind.table)
+        .where(and(...conditions))
+        .groupBy(group.column as PgColumn);
+      return rows.map((r) => ({ key: r.key, count: Number(r.count), sum: r.sum }));
+    });
+  }
+
   return {
     kindOf,
     list,
+    summarize,
     get,
     create,
     update,

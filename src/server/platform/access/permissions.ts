@@ -96,7 +96,7 @@ export const SYSTEM_ROLES: SystemRole[] = [
     key: 'viewer',
     name: 'Viewer',
     description: 'Reads what is visible to them; changes nothing',
-    permissions: ['crm:*:read', 'calendar:events:read', 'admin:users:read', 'admin:teams:read'],
+    permissions: ['crm:*:read', 'calendar:events:read', 'ai:chat:use', 'admin:users:read', 'admin:teams:read'],
   },
   {
     key: 'management',

@@ -16,9 +16,14 @@ function apply(reply: FastifyReply, result: RateLimitResult): void {
 
 export function createRateLimitGuards(
   limiter: RateLimiter,
-  limits: { authPerIp: number; perUser: number; perWorkspace: number },
+  limits: { authPerIp: number; perUser: number; perWorkspace: number; assistantPerUser?: number },
 ) {
   return {
+    /** preHandler for assistant turns: messages per user per minute (each may call a paid model). */
+    async assistantByUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const userId = request.actor?.userId ?? request.ip;
+      apply(reply, await limiter.hit(`assistant:${userId}`, limits.assistantPerUser ?? 60, MINUTE));
+    },
     /** onRequest hook for public sign-in endpoints. */
     async byIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       apply(reply, await limiter.hit(`auth:ip:${request.ip}`, limits.authPerIp, MINUTE));
