@@ -291,6 +291,8 @@ export function createChatService(deps: {
       sendReasoning: false,
       onError: (error) => {
         if (turnSignal.aborted) return 'The turn was stopped (it took too long or was cancelled).';
+        // Invalid tool calls arrive as their message: the model gets it back and may correct itself.
+        if (typeof error === 'string') return error.slice(0, 1000);
         if (NoSuchToolError.isInstance(error) || InvalidToolInputError.isInstance(error)) return error.message;
         if (APICallError.isInstance(error) || RetryError.isInstance(error)) {
           return `The model provider failed (${error.message.slice(0, 200)}). Try again, or check Settings → AI.`;
