@@ -498,8 +498,9 @@ const rules: Rule[] = [
 function createFields(object: string, rest: string, ctx: GrammarContext): Record<string, unknown> {
   const email = rest.match(EMAIL)?.[0];
   let text = email ? rest.replace(email, ' ') : rest;
-  const phone = text.match(PHONE)?.[0]?.trim();
-  if (phone && object !== 'deals') text = text.replace(phone, ' ');
+  // Only people have phone numbers here; elsewhere digits are amounts and dates.
+  const phone = object === 'contacts' || object === 'leads' ? text.match(PHONE)?.[0]?.trim() : undefined;
+  if (phone) text = text.replace(phone, ' ');
   // The name runs to the first comma or keyword; the rest are attributes.
   const at = text.match(/\b(?:at|from|with|for|of) ([A-Z0-9][\w&.'\- ]*?)(?=,|$| due\b| worth\b| priority\b)/);
   const cut = text.search(
