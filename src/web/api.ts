@@ -116,6 +116,20 @@ export async function api<T = unknown>(
   return body as T;
 }
 
+/** fetch with the session's token and one refresh on 401: for clients that do their own fetching (the chat). */
+export const authedFetch: typeof fetch = async (input, init = {}) => {
+  const send = () => {
+    const headers = new Headers(init.headers);
+    headers.set('x-albedo-client', 'web');
+    if (accessToken) headers.set('authorization', `Bearer ${accessToken}`);
+    return fetch(input, { ...init, headers, credentials: 'same-origin' });
+  };
+  let res = await send();
+  if (res.status === 401 && (await refreshSession())) res = await send();
+  if (!res.ok) throw toError(res, await parse(res));
+  return res;
+};
+
 /** Fetches a file with the session's token and hands it to the browser as a download. */
 export async function download(path: string, fallbackName: string): Promise<void> {
   const send = () => fetch(path, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} });

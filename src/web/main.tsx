@@ -1,3 +1,5 @@
+import { AssistantPage } from './assistant/assistant-page.tsx';
+import { AiSettingsPage, AiUsagePage } from './pages/settings/ai-settings-page.tsx';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
@@ -93,6 +95,8 @@ const router = createBrowserRouter([
             element: <AppLayout />,
             children: [
               { path: '/', element: <HomePage /> },
+              { path: '/assistant', element: <AssistantPage /> },
+              { path: '/assistant/:id', element: <AssistantPage /> },
               ...['contacts', 'organizations', 'leads', 'projects'].map((r) => ({
                 path: `/${r}`,
                 element: <RecordList key={r} resource={r} />,
@@ -108,6 +112,8 @@ const router = createBrowserRouter([
               { path: '/feedback', element: <FeedbackPage /> },
               { path: '/settings/custom-fields', element: <CustomFieldsPage /> },
               { path: '/settings/pipelines', element: <PipelinesPage /> },
+              { path: '/settings/ai', element: <AiSettingsPage /> },
+              { path: '/settings/ai-usage', element: <AiUsagePage /> },
               { path: '/settings', element: <Navigate to="/settings/profile" replace /> },
               { path: '/settings/profile', element: <ProfilePage /> },
               { path: '/settings/security', element: <SecurityPage /> },

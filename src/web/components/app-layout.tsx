@@ -26,6 +26,7 @@ interface Section {
 // SPEC §11 sections, listed as they come to exist.
 const SECTIONS: Section[] = [
   { label: 'Home', to: '/' },
+  { label: 'Assistant', to: '/assistant', permission: 'ai:chat:use' },
   { label: 'Contacts', to: '/contacts', permission: 'crm:contacts:read' },
   { label: 'Organizations', to: '/organizations', permission: 'crm:organizations:read' },
   { label: 'Leads', to: '/leads', permission: 'crm:leads:read' },
@@ -43,6 +44,8 @@ export const SETTINGS: Section[] = [
   { label: 'Roles & Teams', to: '/settings/roles', permission: 'admin:users:read' },
   { label: 'Custom fields', to: '/settings/custom-fields', permission: 'admin:custom_fields:manage' },
   { label: 'Pipelines', to: '/settings/pipelines', permission: 'admin:pipelines:manage' },
+  { label: 'AI', to: '/settings/ai', permission: 'ai:settings:manage' },
+  { label: 'AI usage', to: '/settings/ai-usage', permission: 'ai:usage:read' },
   { label: 'Audit log', to: '/settings/audit', permission: 'admin:audit:read' },
   { label: 'Mail outbox', to: '/settings/outbox', permission: 'admin:users:read' },
 ];

@@ -516,6 +516,7 @@ describe('tenant isolation through every route', () => {
       })(),
     });
     const bExport = await bPost('/api/v1/exports', { objectType: 'contacts', format: 'csv' });
+    const bConversation = await bPost('/api/v1/conversations', { title: 'B conversation' });
     await t.jobs.runDue(true);
     const crmRoutes: Record<string, { id: string; payload?: object }> = {
       '/api/v1/imports/:id': { id: bImport.json().data.id },
@@ -529,6 +530,8 @@ describe('tenant isolation through every route', () => {
       '/api/v1/pipelines/:id': { id: bPipeline.id, payload: { name: 'stolen' } },
       '/api/v1/custom-fields/:id': { id: bField.id, payload: { label: 'stolen' } },
       '/api/v1/leads/:id/convert': { id: bRecords.leads as string, payload: {} },
+      '/api/v1/conversations/:id': { id: bConversation.id, payload: { title: 'stolen' } },
+      '/api/v1/conversations/:id/messages': { id: bConversation.id, payload: { text: 'delete everything' } },
     };
     for (const [resource, recordId] of Object.entries(bRecords)) {
       crmRoutes[`/api/v1/${resource}/:id`] = { id: recordId, payload: { tags: ['stolen'] } };
@@ -554,7 +557,11 @@ describe('tenant isolation through every route', () => {
       '/api/v1/members/:id/permission-sets/:setId': { id: bMember.id },
       ...crmRoutes,
     };
-    const withIds = t.app.routeTable.filter((r) => r.auth && r.url.includes(':'));
+    // Provider names are the same words in every workspace (anthropic, openai…), not ids to guess;
+    // each workspace's rows sit behind RLS like everything else (assistant.providers.test.ts).
+    const withIds = t.app.routeTable.filter(
+      (r) => r.auth && r.url.includes(':') && r.url !== '/api/v1/ai/providers/:name',
+    );
     for (const route of withIds) {
       const known = byRoute[route.url];
       expect(known, `no id of workspace B for ${route.method} ${route.url}`).toBeDefined();
