@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptSecret } from '#server/platform/crypto.ts';
 import { openDatabase } from '#server/platform/db/database.ts';
 import { projectRoot } from '#server/platform/paths.ts';
 import { createTestApp, TEST_MASTER_KEY } from '#test/support/app.ts';
@@ -13,11 +14,15 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-cli-'));
 let pgDb: TestDatabase | undefined;
 let env: Record<string, string> = {};
 
-function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  stdin?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
       cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, ...env, ...extraEnv },
     });
     let stdout = '';
     let stderr = '';
@@ -137,6 +142,49 @@ describe('albedo CLI', () => {
     const nobody = await cli(['seed-demo', '--email', 'ghost@example.com']);
     expect(nobody.code).toBe(2);
     expect(nobody.stderr).toContain('no active member with email ghost@example.com');
+  });
+
+  it('rotates the master key: stored AI provider keys open with the new key only', async () => {
+    const db = pgDb ?? (await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') }));
+    const t = await createTestApp({ db: pgDb ?? Object.assign(db, { url: null, dispose: () => db.close() }) });
+    let workspaceId = '';
+    try {
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'ops@example.com', password: 'ops-harbour-lantern-77' },
+      });
+      workspaceId = login.json().data.workspace.id;
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/ai/providers/openai',
+        headers: { authorization: `Bearer ${login.json().data.accessToken}` },
+        payload: { apiKey: 'sk-rotate-me-123' },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+    } finally {
+      await t.app.close();
+      if (!pgDb) await db.close();
+    }
+    const newKey = Buffer.alloc(32, 9);
+    // The app above sealed with the test key, so the CLI runs with it as the current key.
+    const res = await cli(['rotate-master-key', '--new-key-stdin'], newKey.toString('base64'), {
+      APP_MASTER_KEY: TEST_MASTER_KEY,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Re-sealed 1 AI provider keys and 0 authenticator secrets under the new key.');
+    const check = pgDb ?? (await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') }));
+    try {
+      const [row] = await check.query<{ api_key_sealed: string }>('select api_key_sealed from ai_providers');
+      const binding = `ai-provider-key:${workspaceId}`;
+      expect(decryptSecret(newKey, row?.api_key_sealed as string, binding)).toBe('sk-rotate-me-123');
+      expect(() =>
+        decryptSecret(Buffer.from(TEST_MASTER_KEY, 'base64'), row?.api_key_sealed as string, binding),
+      ).toThrow();
+    } finally {
+      if (!pgDb) await check.close();
+    }
   });
 
   it('lists the outbox', async () => {

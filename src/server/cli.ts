@@ -1,14 +1,17 @@
 // The `albedo` command line: operator tasks through the same services as the app.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { type Config, ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
+import { type Config, ConfigError, decodeMasterKey, loadConfig, loadDotEnv } from '#server/config.ts';
 import type { RequestContext } from '#server/modules/auth/auth.service.ts';
 import { DEMO_SIZES, seedDemo } from '#server/modules/crm/demo-data.ts';
 import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { expectedMigrationCount, runMigrations } from '#server/platform/db/migrate.ts';
 import { AppError } from '#server/platform/errors.ts';
 import { createJobQueue } from '#server/platform/jobs/queue.ts';
+import { rotateMasterKey } from '#server/platform/key-rotation.ts';
 import { createServices } from '#server/services.ts';
 
 const HELP = `Usage: albedo <command> [options]
@@ -25,6 +28,10 @@ Commands:
                                   Fill the workspace of the member with email E with a generated
                                   demo dataset (companies, people, leads, deals, projects, tasks,
                                   notes). Only ever loaded when asked for.
+  rotate-master-key [--new-key-stdin]
+                                  Re-seal every stored secret (AI provider keys, authenticator
+                                  secrets) under a new master key, generated unless one is piped
+                                  in; then start the server with the new APP_MASTER_KEY
   outbox [N]                      Show the N most recent mails (default 10): where mail waits without SMTP
   help                            Show this help
 
@@ -148,6 +155,30 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
           .map(([k, v]) => `${v} ${k}`)
           .join(', ')}.\n`,
       );
+    });
+  },
+
+  async 'rotate-master-key'(args) {
+    const o = option(args, { 'new-key-stdin': { type: 'boolean' } });
+    const given = o['new-key-stdin'] ? decodeMasterKey(await readStdin()) : randomBytes(32);
+    if (!given) throw new UsageError('the new key must be 32 bytes, as base64 or 64 hex characters');
+    await withServices(async (_s, db, config) => {
+      const counts = await rotateMasterKey(db, config.masterKey, given);
+      const encoded = given.toString('base64');
+      process.stdout.write(
+        `Re-sealed ${Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(' and ')} under the new key.\n`,
+      );
+      if (config.masterKeySource === 'environment') {
+        process.stdout.write(
+          `Set APP_MASTER_KEY=${o['new-key-stdin'] ? '<the key you piped in>' : encoded} on every instance and restart them.\n`,
+        );
+      } else {
+        // Embedded mode keeps its key beside the data; the next start reads the new one.
+        writeFileSync(path.join(config.dataDir, 'master.key'), `${encoded}\n`, { mode: 0o600 });
+        process.stdout.write(`Wrote the new key to ${path.join(config.dataDir, 'master.key')}.\n`);
+      }
     });
   },
 

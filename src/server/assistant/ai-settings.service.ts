@@ -1,16 +1,15 @@
 // A workspace's AI settings: its own providers (keys sealed with AES-256-GCM, bound to the
 // workspace), the fallback order, routing rules and the monthly budget; and the provider chain a
 // turn uses, after the instance-wide providers from the environment. Keys never leave this module.
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { ProviderSettings } from '#server/config.ts';
 import { aiProviders, aiSettings, type RoutingRule } from '#server/db/schema/assistant.ts';
-import { workspaces } from '#server/db/schema/workspaces.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { decryptSecret, encryptSecret } from '#server/platform/crypto.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
-import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
+import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { NotFound, ValidationError } from '#server/platform/errors.ts';
 import { AGENTS } from './agents.ts';
 import { PROVIDER_NAMES, providerInfo } from './providers.ts';
@@ -48,7 +47,8 @@ export function isChinese(text: string): boolean {
   return letters > 0 && han / letters > 0.33;
 }
 
-const keyBinding = (workspaceId: string) => `ai-provider-key:${workspaceId}`;
+/** Associated data of a sealed provider key: a copy moved to another workspace does not open. */
+export const keyBinding = (workspaceId: string) => `ai-provider-key:${workspaceId}`;
 
 export function createAiSettingsService(deps: {
   db: Database;
@@ -272,33 +272,7 @@ export function createAiSettingsService(deps: {
     });
   }
 
-  /** Re-seals every stored provider key under a new master key (`albedo rotate-ai-keys`). */
-  async function rotateKeys(newMasterKey: Buffer): Promise<number> {
-    const ids = await db.orm.transaction((tx) => tx.select({ id: workspaces.id }).from(workspaces));
-    let count = 0;
-    for (const { id: workspaceId } of ids) {
-      count += await asSystem(db, workspaceId, async (tx) => {
-        const rows = await tx
-          .select()
-          .from(aiProviders)
-          .where(and(eq(aiProviders.workspaceId, workspaceId)));
-        let n = 0;
-        for (const row of rows) {
-          if (!row.apiKeySealed) continue;
-          const plain = decryptSecret(deps.masterKey, row.apiKeySealed, keyBinding(workspaceId));
-          await tx
-            .update(aiProviders)
-            .set({ apiKeySealed: encryptSecret(newMasterKey, plain, keyBinding(workspaceId)) })
-            .where(eq(aiProviders.id, row.id));
-          n++;
-        }
-        return n;
-      });
-    }
-    return count;
-  }
-
-  return { listProviders, putProvider, removeProvider, getSettings, updateSettings, chainFor, settingsIn, rotateKeys };
+  return { listProviders, putProvider, removeProvider, getSettings, updateSettings, chainFor, settingsIn };
 }
 
 export type AiSettingsService = ReturnType<typeof createAiSettingsService>;
