@@ -234,9 +234,19 @@ export function createAiSettingsService(deps: {
     actor: Actor,
     input: { preferred?: string | null | undefined; agent: string; text: string },
   ): Promise<ProviderSettings[]> {
-    return withWorkspace(db, actor, async (tx) => {
+    return withWorkspace(db, actor, (tx) => chainIn(tx, actor, input));
+  }
+
+  /** chainFor inside a transaction the caller already holds (one round of a turn's reads). */
+  async function chainIn(
+    tx: Tx,
+    actor: Actor,
+    input: { preferred?: string | null | undefined; agent: string; text: string },
+    known?: SettingsView,
+  ): Promise<ProviderSettings[]> {
+    {
       const own = await providersIn(tx);
-      const settings = await settingsIn(tx, actor.workspaceId);
+      const settings = known ?? (await settingsIn(tx, actor.workspaceId));
       const chain: ProviderSettings[] = [];
       for (const p of own) {
         if (!p.enabled) continue;
@@ -269,10 +279,10 @@ export function createAiSettingsService(deps: {
       }
       if (input.preferred && input.preferred !== 'offline') promote(input.preferred);
       return chain;
-    });
+    }
   }
 
-  return { listProviders, putProvider, removeProvider, getSettings, updateSettings, chainFor, settingsIn };
+  return { listProviders, putProvider, removeProvider, getSettings, updateSettings, chainFor, chainIn, settingsIn };
 }
 
 export type AiSettingsService = ReturnType<typeof createAiSettingsService>;

@@ -90,7 +90,8 @@ export function createChatService(deps: {
 }) {
   const { db, ai, clock } = deps;
 
-  async function profileOf(actor: Actor) {
+  /** Everything a turn reads before calling the model, in one transaction. */
+  async function turnContext(actor: Actor, input: { preferred: string | null; agent: string; text: string }) {
     return withWorkspace(db, actor, async (tx) => {
       const [u] = await tx
         .select({ name: users.name, email: users.email })
@@ -101,8 +102,9 @@ export function createChatService(deps: {
         .from(workspaces)
         .where(eq(workspaces.id, actor.workspaceId));
       const settings = await deps.settings.settingsIn(tx, actor.workspaceId);
-      const spent = await deps.usage.spentThisMonth(tx, actor.workspaceId);
-      return { user: u, workspace: w, settings, spent };
+      const spent = settings.monthlyBudgetUsd === null ? 0 : await deps.usage.spentThisMonth(tx, actor.workspaceId);
+      const chain = deps.modelOverride ? [] : await deps.settings.chainIn(tx, actor, input, settings);
+      return { user: u, workspace: w, settings, spent, chain };
     });
   }
 
@@ -180,21 +182,28 @@ export function createChatService(deps: {
     if (text && text.length > 20_000) {
       throw new ValidationError([{ field: 'body.text', message: 'must be at most 20,000 characters' }]);
     }
-    const conversation = await deps.conversations.get(actor, conversationId);
+    let firstChanged = 0;
+    const conversation = await deps.conversations.beginTurn(actor, conversationId, (state) => {
+      const list = state.messages;
+      firstChanged = Math.max(0, list.length - 1);
+      let title: string | undefined;
+      if (input.approvals?.length) applyApprovals(list, input.approvals);
+      if (text) {
+        declinePending(list);
+        list.push({ id: uuidv7(), role: 'user', parts: [{ type: 'text', text }] });
+        if (state.title === 'New conversation') title = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+      }
+      return { from: firstChanged, title };
+    });
     const messages = conversation.messages;
-    const firstChanged = Math.max(0, messages.length - 1);
-    let title: string | undefined;
-    if (input.approvals?.length) applyApprovals(messages, input.approvals);
-    if (text) {
-      declinePending(messages);
-      messages.push({ id: uuidv7(), role: 'user', parts: [{ type: 'text', text }] });
-      if (conversation.title === 'New conversation') title = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-    }
-    await deps.conversations.saveMessages(actor, conversationId, messages, firstChanged, { title });
 
-    const profile = await profileOf(actor);
     const agent = agentFor(conversation.agent, actor.department);
     const lastUserText = [...messages].reverse().find((m) => m.role === 'user');
+    const profile = await turnContext(actor, {
+      preferred: conversation.provider,
+      agent: agent.key,
+      text: lastUserText ? textOfMessage(lastUserText) : '',
+    });
     const reports: CallReport[] = [];
     const summaryReports: CallReport[] = [];
     const flushUsage = async () => {
@@ -222,13 +231,7 @@ export function createChatService(deps: {
       });
     }
 
-    const chain = deps.modelOverride
-      ? []
-      : await deps.settings.chainFor(actor, {
-          preferred: conversation.provider,
-          agent: agent.key,
-          text: lastUserText ? textOfMessage(lastUserText) : '',
-        });
+    const chain = profile.chain;
     const useOffline = !deps.modelOverride && (conversation.provider === 'offline' || !chain.length);
     const { model, offline, contextTokens } = modelFor(useOffline ? [] : chain, (c) => reports.push(c));
 

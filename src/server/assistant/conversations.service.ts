@@ -1,6 +1,6 @@
 // Conversations and their messages: private to the member who holds them, persisted with every
 // tool call, result and approval state, so a conversation resumes exactly after a restart.
-import { and, asc, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { conversationMessages, conversations, type MentionedRecord } from '#server/db/schema/assistant.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
 import type { Actor } from '#server/platform/actor.ts';
@@ -169,6 +169,66 @@ export function createConversationsService(deps: { db: Database; clock: () => Da
     });
   }
 
+  /**
+   * Loads a conversation, lets `change` add or alter messages, and stores them from the first
+   * changed position, in one transaction (the start of every turn).
+   */
+  async function beginTurn(
+    actor: Actor,
+    id: string,
+    change: (state: ConversationState) => { from: number; title?: string | undefined },
+  ): Promise<ConversationState> {
+    userOf(actor);
+    const now = clock();
+    return withWorkspace(db, actor, async (tx) => {
+      const state = await load(tx, actor, id);
+      const { from, title } = change(state);
+      await writeMessages(tx, actor, id, state.messages, from, now, { title });
+      return title ? { ...state, title } : state;
+    });
+  }
+
+  async function writeMessages(
+    tx: Tx,
+    actor: Actor,
+    id: string,
+    messages: StoredMessage[],
+    from: number,
+    now: Date,
+    memory: {
+      title?: string | undefined;
+      recentRecords?: MentionedRecord[] | undefined;
+      summary?: string | undefined;
+      summarizedCount?: number | undefined;
+    },
+  ): Promise<void> {
+    await tx
+      .delete(conversationMessages)
+      .where(and(eq(conversationMessages.conversationId, id), gte(conversationMessages.position, from)));
+    const rows = messages.slice(from).map((m, i) => ({
+      id: m.id,
+      workspaceId: actor.workspaceId,
+      conversationId: id,
+      position: from + i,
+      role: m.role,
+      parts: m.parts,
+      metadata: m.metadata ?? null,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    if (rows.length) await tx.insert(conversationMessages).values(rows);
+    await tx
+      .update(conversations)
+      .set({
+        updatedAt: now,
+        ...(memory.title ? { title: memory.title } : {}),
+        ...(memory.recentRecords ? { recentRecords: memory.recentRecords } : {}),
+        ...(memory.summary !== undefined ? { summary: memory.summary } : {}),
+        ...(memory.summarizedCount !== undefined ? { summarizedCount: memory.summarizedCount } : {}),
+      })
+      .where(eq(conversations.id, id));
+  }
+
   /** Writes messages (new or changed) in order from `from`; later ones are replaced. */
   async function saveMessages(
     actor: Actor,
@@ -185,48 +245,11 @@ export function createConversationsService(deps: { db: Database; clock: () => Da
     const now = clock();
     await withWorkspace(db, actor, async (tx) => {
       await own(tx, actor, id);
-      await tx
-        .delete(conversationMessages)
-        .where(and(eq(conversationMessages.conversationId, id), gte(conversationMessages.position, from)));
-      const rows = messages.slice(from).map((m, i) => ({
-        id: m.id,
-        workspaceId: actor.workspaceId,
-        conversationId: id,
-        position: from + i,
-        role: m.role,
-        parts: m.parts,
-        metadata: m.metadata ?? null,
-        createdAt: now,
-        updatedAt: now,
-      }));
-      if (rows.length) await tx.insert(conversationMessages).values(rows);
-      await tx
-        .update(conversations)
-        .set({
-          updatedAt: now,
-          ...(memory.title ? { title: memory.title } : {}),
-          ...(memory.recentRecords ? { recentRecords: memory.recentRecords } : {}),
-          ...(memory.summary !== undefined ? { summary: memory.summary } : {}),
-          ...(memory.summarizedCount !== undefined ? { summarizedCount: memory.summarizedCount } : {}),
-        })
-        .where(eq(conversations.id, id));
+      await writeMessages(tx, actor, id, messages, from, now, memory);
     });
   }
 
-  /** Message count per conversation, for tests and the list view. */
-  async function messageCount(actor: Actor, id: string): Promise<number> {
-    userOf(actor);
-    return withWorkspace(db, actor, async (tx) => {
-      await own(tx, actor, id);
-      const [r] = await tx
-        .select({ n: sql<number>`count(*)::int` })
-        .from(conversationMessages)
-        .where(eq(conversationMessages.conversationId, id));
-      return Number(r?.n ?? 0);
-    });
-  }
-
-  return { list, create, get, update, remove, saveMessages, messageCount };
+  return { list, create, get, update, remove, beginTurn, saveMessages };
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
