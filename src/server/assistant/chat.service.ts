@@ -306,13 +306,27 @@ export function createChatService(deps: {
         const recent = [...mentioned.reverse(), ...conversation.recentRecords]
           .filter((r, i, list) => list.findIndex((x) => x.id === r.id) === i)
           .slice(0, RECENT_LIMIT);
-        await deps.conversations.saveMessages(actor, conversationId, all as StoredMessage[], firstChanged, {
-          recentRecords: recent,
-          ...(summarizedCount !== conversation.summarizedCount ? { summary: summary ?? '', summarizedCount } : {}),
-        });
+        // The reply and the usage rows of its model calls are stored in one transaction.
+        const chatCalls = reports.splice(0);
+        const summaryCalls = summaryReports.splice(0);
+        await deps.conversations.saveMessages(
+          actor,
+          conversationId,
+          all as StoredMessage[],
+          firstChanged,
+          {
+            recentRecords: recent,
+            ...(summarizedCount !== conversation.summarizedCount ? { summary: summary ?? '', summarizedCount } : {}),
+          },
+          async (tx) => {
+            await deps.usage.recordIn(tx, actor, chatCalls, { conversationId, agent: agent.key });
+            await deps.usage.recordIn(tx, actor, summaryCalls, { conversationId, agent: agent.key, purpose: 'summary' });
+          },
+        );
       },
     });
-    // Usage rows are written before the stream ends, whatever happened to the turn.
+    // Usage rows not stored with the reply (a failed or cancelled turn) are written before the
+    // stream ends, whatever happened to the turn.
     return stream.pipeThrough(
       new TransformStream<UIMessageChunk, UIMessageChunk>({
         async flush() {

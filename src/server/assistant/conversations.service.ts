@@ -241,11 +241,14 @@ export function createConversationsService(deps: { db: Database; clock: () => Da
       summary?: string | undefined;
       summarizedCount?: number | undefined;
     } = {},
+    /** More writes for the same transaction (the turn's usage rows). */
+    also?: (tx: Tx) => Promise<void>,
   ): Promise<void> {
     const now = clock();
     await withWorkspace(db, actor, async (tx) => {
       await own(tx, actor, id);
       await writeMessages(tx, actor, id, messages, from, now, memory);
+      await also?.(tx);
     });
   }
 

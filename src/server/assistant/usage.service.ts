@@ -33,15 +33,18 @@ export function monthStart(now: Date): Date {
 export function createUsageService(deps: { db: Database; clock: () => Date }) {
   const { db, clock } = deps;
 
-  async function record(
-    actor: Actor,
-    calls: CallReport[],
-    context: { conversationId?: string | undefined; agent?: string | undefined; purpose?: string | undefined },
-  ): Promise<void> {
+  type UsageContext = { conversationId?: string | undefined; agent?: string | undefined; purpose?: string | undefined };
+
+  async function record(actor: Actor, calls: CallReport[], context: UsageContext): Promise<void> {
+    if (!calls.length) return;
+    await withWorkspace(db, actor, (tx) => recordIn(tx, actor, calls, context));
+  }
+
+  /** record, inside a transaction the caller holds (a turn stores its reply and usage together). */
+  async function recordIn(tx: Tx, actor: Actor, calls: CallReport[], context: UsageContext): Promise<void> {
     if (!calls.length) return;
     const now = clock();
-    await withWorkspace(db, actor, (tx) =>
-      tx.insert(aiUsage).values(
+    await tx.insert(aiUsage).values(
         calls.map((c) => ({
           workspaceId: actor.workspaceId,
           userId: actor.userId,
@@ -59,7 +62,6 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
           error: c.error ?? null,
           createdAt: now,
         })),
-      ),
     );
   }
 
@@ -146,7 +148,7 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
     });
   }
 
-  return { record, spentThisMonth, report };
+  return { record, recordIn, spentThisMonth, report };
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;
