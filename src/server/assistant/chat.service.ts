@@ -320,7 +320,11 @@ export function createChatService(deps: {
           },
           async (tx) => {
             await deps.usage.recordIn(tx, actor, chatCalls, { conversationId, agent: agent.key });
-            await deps.usage.recordIn(tx, actor, summaryCalls, { conversationId, agent: agent.key, purpose: 'summary' });
+            await deps.usage.recordIn(tx, actor, summaryCalls, {
+              conversationId,
+              agent: agent.key,
+              purpose: 'summary',
+            });
           },
         );
       },

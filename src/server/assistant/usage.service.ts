@@ -45,23 +45,23 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
     if (!calls.length) return;
     const now = clock();
     await tx.insert(aiUsage).values(
-        calls.map((c) => ({
-          workspaceId: actor.workspaceId,
-          userId: actor.userId,
-          conversationId: context.conversationId ?? null,
-          department: actor.department,
-          agent: context.agent ?? null,
-          provider: c.provider,
-          model: c.model,
-          purpose: context.purpose ?? 'chat',
-          inputTokens: c.inputTokens,
-          outputTokens: c.outputTokens,
-          costUsd: costUsd(c.model, c.inputTokens, c.outputTokens).toFixed(6),
-          latencyMs: c.latencyMs,
-          success: c.success,
-          error: c.error ?? null,
-          createdAt: now,
-        })),
+      calls.map((c) => ({
+        workspaceId: actor.workspaceId,
+        userId: actor.userId,
+        conversationId: context.conversationId ?? null,
+        department: actor.department,
+        agent: context.agent ?? null,
+        provider: c.provider,
+        model: c.model,
+        purpose: context.purpose ?? 'chat',
+        inputTokens: c.inputTokens,
+        outputTokens: c.outputTokens,
+        costUsd: costUsd(c.model, c.inputTokens, c.outputTokens).toFixed(6),
+        latencyMs: c.latencyMs,
+        success: c.success,
+        error: c.error ?? null,
+        createdAt: now,
+      })),
     );
   }
 
