@@ -34,6 +34,8 @@ export interface FakeModelServer {
   /** Base URL to configure the provider with. */
   baseUrl: string;
   requests: ReceivedRequest[];
+  /** Requests whose client hung up before the answer was complete. */
+  aborted: number;
   /** Queue replies; once the queue is empty, `fallback` answers. */
   script(...replies: Script[]): void;
   fallback: Script;
@@ -216,6 +218,7 @@ export async function startFakeModelServer(
     url: '',
     baseUrl: '',
     requests,
+    aborted: 0,
     script: (...replies) => queue.push(...replies),
     fallback: { text: 'OK.' },
     close: () =>
@@ -239,6 +242,9 @@ export async function startFakeModelServer(
       else anthropicError(res, 401);
       return;
     }
+    res.on('close', () => {
+      if (!res.writableFinished) fake.aborted++;
+    });
     const request: ReceivedRequest = { path, headers: req.headers, body: JSON.parse(raw) };
     requests.push(request);
     const next = queue.shift() ?? fake.fallback;

@@ -277,7 +277,10 @@ export function createChatService(deps: {
       tools,
       ignoreIncompleteToolCalls: true,
     });
-    const turnSignal = AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(ai.turnTimeoutMs)]);
+    const turnTimeout = AbortSignal.timeout(ai.turnTimeoutMs);
+    const turnSignal = AbortSignal.any([...(signal ? [signal] : []), turnTimeout]);
+    const timedOut = () => turnTimeout.aborted && !signal?.aborted;
+    const timeoutNotice = `This took longer than ${Math.round(ai.turnTimeoutMs / 1000)} s, so I stopped. Try again, or ask for less at once.`;
     const result = streamText({
       model,
       system,
@@ -303,6 +306,8 @@ export function createChatService(deps: {
         return error instanceof Error ? error.message.slice(0, 300) : 'Something went wrong.';
       },
       onFinish: async ({ messages: all }) => {
+        const last = all[all.length - 1];
+        if (timedOut() && last?.role === 'assistant') last.parts.push({ type: 'text', text: timeoutNotice });
         const recent = [...mentioned.reverse(), ...conversation.recentRecords]
           .filter((r, i, list) => list.findIndex((x) => x.id === r.id) === i)
           .slice(0, RECENT_LIMIT);
@@ -333,6 +338,15 @@ export function createChatService(deps: {
     // stream ends, whatever happened to the turn.
     return stream.pipeThrough(
       new TransformStream<UIMessageChunk, UIMessageChunk>({
+        transform(chunk, controller) {
+          // A turn stopped by its time limit says so, rather than ending silently.
+          if (chunk.type === 'abort' && timedOut()) {
+            controller.enqueue({ type: 'text-start', id: 'timeout' });
+            controller.enqueue({ type: 'text-delta', id: 'timeout', delta: timeoutNotice });
+            controller.enqueue({ type: 'text-end', id: 'timeout' });
+          }
+          controller.enqueue(chunk);
+        },
         async flush() {
           await flushUsage();
         },
