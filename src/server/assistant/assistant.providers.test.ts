@@ -444,6 +444,15 @@ describe('providers and keys', () => {
     }
     const byUser = (await api(owner, 'GET', '/api/v1/ai/usage?groupBy=user')).json().data.rows;
     expect(byUser.map((r: { label: string }) => r.label)).toContain('Paula Owner');
+    // Over time per user: one row per day and user, adding up to the per-user totals.
+    const overTime = (await api(owner, 'GET', '/api/v1/ai/usage?groupBy=day&series=user')).json().data.rows;
+    expect(overTime[0]).toMatchObject({
+      key: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      seriesLabel: expect.any(String),
+    });
+    const calls = (rows: Array<{ calls: number }>) => rows.reduce((n, r) => n + r.calls, 0);
+    expect(calls(overTime)).toBe(calls(byUser));
+    expect((await api(owner, 'GET', '/api/v1/ai/usage?groupBy=user&series=user')).statusCode).toBe(400);
   });
 
   it('streams a turn over the WebSocket after authenticating with the first frame', async () => {

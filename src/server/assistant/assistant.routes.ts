@@ -272,9 +272,11 @@ export async function assistantRoutes(app: FastifyInstance, deps: AssistantRoute
       {
         schema: {
           tags,
-          summary: 'Model calls, tokens, cost and latency grouped by user, department, model, provider or day',
+          summary:
+            'Model calls, tokens, cost and latency grouped by user, department, model, provider or day (series= splits each group, e.g. each day by user)',
           querystring: z.object({
             groupBy: z.enum(USAGE_GROUPS).optional(),
+            series: z.enum(['user', 'department', 'model', 'provider']).optional(),
             from: z.coerce.date().optional(),
             to: z.coerce.date().optional(),
           }),
@@ -290,6 +292,8 @@ export async function assistantRoutes(app: FastifyInstance, deps: AssistantRoute
                   z.object({
                     key: z.string(),
                     label: z.string(),
+                    series: z.string().optional(),
+                    seriesLabel: z.string().optional(),
                     calls: z.number(),
                     failed: z.number(),
                     inputTokens: z.number(),

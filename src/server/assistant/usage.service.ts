@@ -17,7 +17,9 @@ export type UsageGroup = (typeof USAGE_GROUPS)[number];
 export interface UsageRow {
   key: string;
   label: string;
-  /** With groupBy=day and a second grouping, the series the row belongs to. */
+  /** With a second grouping (`series`), the group within the key, e.g. the user of a day. */
+  series?: string;
+  seriesLabel?: string;
   calls: number;
   failed: number;
   inputTokens: number;
@@ -76,7 +78,13 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
 
   async function report(
     actor: Actor,
-    input: { groupBy?: UsageGroup | undefined; from?: Date | undefined; to?: Date | undefined },
+    input: {
+      groupBy?: UsageGroup | undefined;
+      /** A second grouping: with groupBy=day and series=user, one row per day and user (charts over time). */
+      series?: Exclude<UsageGroup, 'day'> | undefined;
+      from?: Date | undefined;
+      to?: Date | undefined;
+    },
   ): Promise<{
     groupBy: UsageGroup;
     from: Date;
@@ -90,17 +98,24 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
     const to = input.to ?? clock();
     const from = input.from ?? new Date(to.getTime() - 30 * 86_400_000);
     if (from >= to) throw new ValidationError([{ field: 'query.from', message: 'must be before "to"' }]);
-    const key = {
+    const keys = {
       user: sql<string>`coalesce(${aiUsage.userId}::text, 'none')`,
       department: sql<string>`coalesce(${aiUsage.department}, 'none')`,
       model: sql<string>`${aiUsage.provider} || '/' || ${aiUsage.model}`,
       provider: sql<string>`${aiUsage.provider}`,
       day: sql<string>`to_char(${aiUsage.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`,
-    }[groupBy];
+    };
+    const key = keys[groupBy];
+    if (input.series && input.series === (groupBy as string)) {
+      throw new ValidationError([{ field: 'query.series', message: 'must differ from groupBy' }]);
+    }
+    // A constant cannot be grouped by in PostgreSQL, so without a series it is only selected.
+    const series = input.series ? keys[input.series] : sql<string>`''`;
     return withWorkspace(db, actor, async (tx) => {
       const rows = await tx
         .select({
           key,
+          series,
           calls: sql<number>`count(*)::int`,
           failed: sql<number>`(count(*) filter (where not ${aiUsage.success}))::int`,
           inputTokens: sql<number>`coalesce(sum(${aiUsage.inputTokens}), 0)::int`,
@@ -110,11 +125,11 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
         })
         .from(aiUsage)
         .where(and(eq(aiUsage.workspaceId, actor.workspaceId), gte(aiUsage.createdAt, from), lt(aiUsage.createdAt, to)))
-        .groupBy(key)
-        .orderBy(key);
+        .groupBy(...(input.series ? [key, series] : [key]))
+        .orderBy(...(input.series ? [key, series] : [key]));
       let names = new Map<string, string>();
-      if (groupBy === 'user') {
-        const ids = rows.map((r) => r.key).filter((k) => k !== 'none');
+      if (groupBy === 'user' || input.series === 'user') {
+        const ids = [...new Set(rows.map((r) => (groupBy === 'user' ? r.key : r.series)))].filter((k) => k !== 'none');
         if (ids.length) {
           const found = await tx
             .select({ id: users.id, name: users.name })
@@ -141,6 +156,7 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
           outputTokens: Number(r.outputTokens),
           avgLatencyMs: Number(r.avgLatencyMs),
           label: names.get(r.key) ?? r.key,
+          ...(input.series ? { series: r.series, seriesLabel: names.get(r.series) ?? r.series } : {}),
         })),
         totalCostUsd: total.toFixed(6),
         spentThisMonthUsd: (await spentThisMonth(tx, actor.workspaceId)).toFixed(6),

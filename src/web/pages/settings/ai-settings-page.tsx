@@ -377,6 +377,8 @@ function RulesAndBudget({
 interface UsageRow {
   key: string;
   label: string;
+  series?: string;
+  seriesLabel?: string;
   calls: number;
   failed: number;
   inputTokens: number;
@@ -413,10 +415,59 @@ function Bars({ rows, metric }: { rows: UsageRow[]; metric: 'costUsd' | 'calls' 
   );
 }
 
+const COLORS = ['blue', 'teal', 'orange', 'grape', 'red', 'lime', 'cyan', 'pink', 'indigo', 'yellow'];
+
+/** Days down the side, each bar split by user, department or model, with a legend. */
+function StackedByDay({ rows, metric }: { rows: UsageRow[]; metric: 'costUsd' | 'calls' | 'tokens' }) {
+  const value = (r: UsageRow) =>
+    metric === 'costUsd' ? Number(r.costUsd) : metric === 'calls' ? r.calls : r.inputTokens + r.outputTokens;
+  const series = [...new Map(rows.map((r) => [r.series ?? '', r.seriesLabel ?? r.series ?? ''])).entries()];
+  const color = (key: string) => COLORS[series.findIndex(([k]) => k === key) % COLORS.length] as string;
+  const days = [...new Set(rows.map((r) => r.key))];
+  const totals = new Map(days.map((d) => [d, rows.filter((r) => r.key === d).reduce((n, r) => n + value(r), 0)]));
+  const max = Math.max(...totals.values(), 0) || 1;
+  return (
+    <Stack gap={6} data-testid="usage-chart">
+      <Group gap="sm">
+        {series.map(([key, label]) => (
+          <Group key={key} gap={4}>
+            <Box w={10} h={10} bg={color(key)} style={{ borderRadius: 2 }} />
+            <Text size="xs">{label}</Text>
+          </Group>
+        ))}
+      </Group>
+      {days.map((day) => (
+        <Group key={day} gap="xs" wrap="nowrap">
+          <Text size="xs" w={90}>
+            {day}
+          </Text>
+          <Group gap={0} wrap="nowrap" style={{ flex: 1 }}>
+            {rows
+              .filter((r) => r.key === day)
+              .map((r) => (
+                <Box
+                  key={`${day}-${r.series}`}
+                  h={14}
+                  bg={color(r.series ?? '')}
+                  style={{ width: `${(value(r) / max) * 100}%`, minWidth: value(r) > 0 ? 2 : 0 }}
+                  title={`${r.seriesLabel}: ${value(r)}`}
+                />
+              ))}
+          </Group>
+          <Text size="xs" w={90} ta="right">
+            {metric === 'costUsd' ? `$${(totals.get(day) ?? 0).toFixed(4)}` : (totals.get(day) ?? 0).toLocaleString()}
+          </Text>
+        </Group>
+      ))}
+    </Stack>
+  );
+}
+
 export function AiUsagePage() {
   const auth = useAuth();
   const [groupBy, setGroupBy] = useState('day');
-  const [metric, setMetric] = useState<'costUsd' | 'calls' | 'tokens'>('costUsd');
+  const [split, setSplit] = useState<string>('user');
+  const [metric, setMetric] = useState<'costUsd' | 'calls' | 'tokens'>('calls');
   const usage = useQuery({
     queryKey: ['ai-usage', groupBy],
     queryFn: () =>
@@ -424,6 +475,12 @@ export function AiUsagePage() {
         `/api/v1/ai/usage?groupBy=${groupBy}`,
       ).then((r) => r.data),
     enabled: auth.can('ai:usage:read'),
+  });
+  const overTime = useQuery({
+    queryKey: ['ai-usage-over-time', split],
+    queryFn: () =>
+      api<{ data: { rows: UsageRow[] } }>(`/api/v1/ai/usage?groupBy=day&series=${split}`).then((r) => r.data),
+    enabled: auth.can('ai:usage:read') && groupBy === 'day',
   });
   return (
     <Stack maw={900}>
@@ -452,8 +509,25 @@ export function AiUsagePage() {
           ]}
         />
       </Group>
+      {groupBy === 'day' && (
+        <Select
+          w={220}
+          size="xs"
+          label="Split each day by"
+          data={[
+            { value: 'user', label: 'User' },
+            { value: 'department', label: 'Department' },
+            { value: 'model', label: 'Model' },
+          ]}
+          value={split}
+          onChange={(v) => v && setSplit(v)}
+          allowDeselect={false}
+        />
+      )}
       <Card withBorder>
-        {usage.data?.rows.length ? (
+        {groupBy === 'day' && overTime.data?.rows.length ? (
+          <StackedByDay rows={overTime.data.rows} metric={metric} />
+        ) : usage.data?.rows.length ? (
           <Bars rows={usage.data.rows} metric={metric} />
         ) : (
           <Text size="sm" c="dimmed">
