@@ -97,7 +97,9 @@ async function main() {
   const model = await startInstantModel();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-ai-'));
   const database = process.env.BENCH_DATABASE_URL;
-  const child = spawnNode(['dist/server/main.js'], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawnNode([...nodeArgs, 'dist/server/main.js'], {
     PORT: String(PORT),
     DATA_DIR: dataDir,
     OPENAI_API_KEY: 'sk-bench',

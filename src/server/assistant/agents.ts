@@ -75,18 +75,26 @@ export interface PromptContext {
   offline: boolean;
 }
 
+// Building an Intl formatter costs far more than using one: one per timezone, kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The local wall-clock time in `timezone`, e.g. "Monday, 23 November 2026, 22:41". */
 function localTime(now: Date, timezone: string): string {
   try {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: timezone,
-      weekday: 'long',
-      day: 'numeric',
-      month: 'long',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-    }).format(now);
+    let format = formatters.get(timezone);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-GB', {
+        timeZone: timezone,
+        weekday: 'long',
+        day: 'numeric',
+        month: 'long',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+      formatters.set(timezone, format);
+    }
+    return format.format(now);
   } catch {
     return now.toISOString();
   }

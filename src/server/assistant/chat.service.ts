@@ -239,7 +239,11 @@ export function createChatService(deps: {
     let summary = conversation.summary;
     let summarizedCount = conversation.summarizedCount;
     const budgetTokens = Math.min(ai.historyTokenBudget, Math.floor(contextTokens * 0.6));
-    const tokensOf = (list: StoredMessage[]) => countTokens(list.map(transcriptOf).join('\n'));
+    // A token is at least one byte, so a history with fewer bytes than the budget needs no count.
+    const tokensOf = (list: StoredMessage[]) => {
+      const text = list.map(transcriptOf).join('\n');
+      return Buffer.byteLength(text) <= budgetTokens ? 0 : countTokens(text);
+    };
     if (tokensOf(messages.slice(summarizedCount)) > budgetTokens) {
       let cut = summarizedCount;
       for (let i = messages.length - 1; i > summarizedCount; i--) {

@@ -1,7 +1,7 @@
 // The assistant's tools: thin adapters over the module services, called with the user's Actor
 // (channel `assistant`), so permissions, visibility, validation and audit are the API's own.
 // Results are compact (id, name, link, what changed); failures are returned to the model as data.
-import { type ToolSet, tool } from 'ai';
+import { type ToolSet, tool, zodSchema } from 'ai';
 import { z } from 'zod';
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
 import type { LeadsService } from '#server/modules/crm/leads.service.ts';
@@ -92,15 +92,96 @@ const fieldsSchema = z
   .record(z.string(), z.unknown())
   .describe('Field values by field key, e.g. {"firstName":"Jan","email":"jan@example.com"}');
 
+/**
+ * Tool input schemas, built and converted to JSON Schema once per process (the AI SDK memoises
+ * the conversion on the wrapper), not on every model call.
+ */
+const INPUTS = {
+  search_records: zodSchema(
+    z.strictObject({
+      query: z.string().min(1).max(200),
+      objects: z.array(objectSchema).max(7).optional(),
+      limit: z.number().int().min(1).max(MAX_LIST).optional(),
+    }),
+  ),
+  list_records: zodSchema(
+    z.strictObject({
+      object: objectSchema,
+      query: z.string().max(200).optional(),
+      filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      sort: z.string().max(100).optional(),
+      mine: z.boolean().optional(),
+      limit: z.number().int().min(1).max(MAX_LIST).optional(),
+    }),
+  ),
+  get_record: zodSchema(
+    z.strictObject({ object: objectSchema.optional(), ...recordRef, related: z.boolean().optional() }),
+  ),
+  create_record: zodSchema(z.strictObject({ object: objectSchema, fields: fieldsSchema })),
+  update_record: zodSchema(z.strictObject({ object: objectSchema.optional(), ...recordRef, fields: fieldsSchema })),
+  delete_record: zodSchema(z.strictObject({ object: objectSchema.optional(), ...recordRef })),
+  restore_record: zodSchema(z.strictObject({ object: objectSchema, id: z.string().uuid() })),
+  add_note: zodSchema(
+    z.strictObject({
+      object: z.enum(['contacts', 'organizations', 'leads', 'deals', 'projects']).optional(),
+      ...recordRef,
+      body: z.string().min(1).max(20_000),
+      kind: z.enum(['note', 'call', 'meeting', 'email', 'message']).optional(),
+    }),
+  ),
+  convert_lead: zodSchema(
+    z.strictObject({
+      ...recordRef,
+      createDeal: z.boolean().optional(),
+      dealName: z.string().max(200).optional(),
+      amount: z.union([z.string(), z.number()]).optional(),
+      currency: z.string().length(3).optional(),
+    }),
+  ),
+  move_deal_stage: zodSchema(z.strictObject({ ...recordRef, stage: z.string().min(1).max(100) })),
+  assign: zodSchema(z.strictObject({ object: objectSchema, ...recordRef, member: z.string().min(1).max(200) })),
+  my_tasks: zodSchema(
+    z.strictObject({
+      range: z.enum(['today', 'this_week', 'overdue', 'all']).optional(),
+      status: z.enum(['todo', 'in_progress', 'blocked', 'done']).optional(),
+    }),
+  ),
+  pipeline_summary: zodSchema(z.strictObject({})),
+  kpi_summary: zodSchema(z.strictObject({})),
+  create_reminder: zodSchema(
+    z.strictObject({
+      title: z.string().min(1).max(300),
+      at: z.string().datetime({ offset: true }),
+      object: z.enum(['contacts', 'organizations', 'leads', 'deals', 'projects']).optional(),
+      ...recordRef,
+    }),
+  ),
+  bulk_update_records: zodSchema(
+    z.strictObject({
+      object: objectSchema,
+      ids: z.array(z.string().uuid()).min(1).max(100),
+      fields: fieldsSchema,
+    }),
+  ),
+  bulk_delete_records: zodSchema(
+    z.strictObject({ object: objectSchema, ids: z.array(z.string().uuid()).min(1).max(100) }),
+  ),
+};
+
 /** Field keys per object, for the tool descriptions (the service validates the values). */
+const guides = new WeakMap<RecordsService, string>();
 function fieldGuide(records: RecordsService): string {
-  return OBJECTS.map((o) => {
+  const known = guides.get(records);
+  if (known) return known;
+  const guide = OBJECTS.map((o) => {
     const kind = records.kindOf(o);
     const keys = Object.entries(kind.fields)
       .filter(([, f]) => !f.readOnly)
       .map(([k, f]) => (f.type === 'enum' && f.values ? `${k} (${f.values.join('|')})` : k));
     return `${o}: ${keys.join(', ')}`;
   }).join('\n');
+  guides.set(records, guide);
+  return guide;
 }
 
 /** Tool names by group, for the department profiles. */
@@ -230,11 +311,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     search_records: tool({
       description:
         'Search every kind of record the user can see by name, email or other text (typo-tolerant). Returns the best matches with ids.',
-      inputSchema: z.strictObject({
-        query: z.string().min(1).max(200),
-        objects: z.array(objectSchema).max(7).optional(),
-        limit: z.number().int().min(1).max(MAX_LIST).optional(),
-      }),
+      inputSchema: INPUTS.search_records,
       execute: async (input) => {
         try {
           const hits = await deps.search.search(actor, {
@@ -259,14 +336,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     list_records: tool({
       description: `List records of one kind, optionally filtered (field equals value), searched and sorted. Use mine=true for the user's own records. Sort like "-updatedAt" or "name". Fields:\n${guide}`,
-      inputSchema: z.strictObject({
-        object: objectSchema,
-        query: z.string().max(200).optional(),
-        filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-        sort: z.string().max(100).optional(),
-        mine: z.boolean().optional(),
-        limit: z.number().int().min(1).max(MAX_LIST).optional(),
-      }),
+      inputSchema: INPUTS.list_records,
       execute: async (input) => {
         try {
           const filters: Filter[] = Object.entries(input.filters ?? {}).map(([field, value]) => ({
@@ -294,7 +364,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     get_record: tool({
       description: 'Get one record with all its fields (and, with related=true, its related records and notes).',
-      inputSchema: z.strictObject({ object: objectSchema.optional(), ...recordRef, related: z.boolean().optional() }),
+      inputSchema: INPUTS.get_record,
       execute: async (input) => {
         try {
           const { object, row } = await locate(input);
@@ -319,7 +389,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     create_record: tool({
       description: `Create a record. Linked records (organizationId, contactId, projectId, stageId, assigneeId, ownerId) may be given by name. Fields:\n${guide}`,
-      inputSchema: z.strictObject({ object: objectSchema, fields: fieldsSchema }),
+      inputSchema: INPUTS.create_record,
       execute: async (input) => {
         try {
           const row = await records.create(actor, input.object, await resolveLinks(input.object, input.fields));
@@ -332,7 +402,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     update_record: tool({
       description:
         'Change fields of one record (only the fields given). Linked records may be given by name. Use the field keys listed for list_records.',
-      inputSchema: z.strictObject({ object: objectSchema.optional(), ...recordRef, fields: fieldsSchema }),
+      inputSchema: INPUTS.update_record,
       execute: async (input) => {
         try {
           const { object, row } = await locate(input);
@@ -347,7 +417,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     delete_record: tool({
       description: 'Move one record to the trash (it can be restored for 30 days). Asks the user to confirm first.',
-      inputSchema: z.strictObject({ object: objectSchema.optional(), ...recordRef }),
+      inputSchema: INPUTS.delete_record,
       needsApproval: true,
       execute: async (input) => {
         try {
@@ -361,7 +431,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     restore_record: tool({
       description: 'Restore a record from the trash by id.',
-      inputSchema: z.strictObject({ object: objectSchema, id: z.string().uuid() }),
+      inputSchema: INPUTS.restore_record,
       execute: async (input) => {
         try {
           const row = await records.restore(actor, input.object, input.id);
@@ -373,12 +443,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     add_note: tool({
       description: 'Add a note or activity (call, meeting, email, message) to the timeline of a record.',
-      inputSchema: z.strictObject({
-        object: z.enum(['contacts', 'organizations', 'leads', 'deals', 'projects']).optional(),
-        ...recordRef,
-        body: z.string().min(1).max(20_000),
-        kind: z.enum(['note', 'call', 'meeting', 'email', 'message']).optional(),
-      }),
+      inputSchema: INPUTS.add_note,
       execute: async (input) => {
         try {
           const { object, row: parent } = await locate(input);
@@ -402,13 +467,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     convert_lead: tool({
       description:
         'Convert a lead into an organization, a contact and (unless createDeal is false) a deal, in one step.',
-      inputSchema: z.strictObject({
-        ...recordRef,
-        createDeal: z.boolean().optional(),
-        dealName: z.string().max(200).optional(),
-        amount: z.union([z.string(), z.number()]).optional(),
-        currency: z.string().length(3).optional(),
-      }),
+      inputSchema: INPUTS.convert_lead,
       execute: async (input) => {
         try {
           const lead = await resolve('leads', input);
@@ -432,7 +491,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     move_deal_stage: tool({
       description: 'Move a deal to another stage of its pipeline (by stage name), e.g. "Negotiation" or "Won".',
-      inputSchema: z.strictObject({ ...recordRef, stage: z.string().min(1).max(100) }),
+      inputSchema: INPUTS.move_deal_stage,
       execute: async (input) => {
         try {
           const deal = await resolve('deals', input);
@@ -452,7 +511,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     assign: tool({
       description:
         'Assign a record to a workspace member (by name or email): a task gets an assignee, a project gains an assignee, other records change owner.',
-      inputSchema: z.strictObject({ object: objectSchema, ...recordRef, member: z.string().min(1).max(200) }),
+      inputSchema: INPUTS.assign,
       execute: async (input) => {
         try {
           const row = await resolve(input.object, input);
@@ -472,10 +531,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     my_tasks: tool({
       description: "The user's open tasks (assigned to them), optionally due today, this week or overdue.",
-      inputSchema: z.strictObject({
-        range: z.enum(['today', 'this_week', 'overdue', 'all']).optional(),
-        status: z.enum(['todo', 'in_progress', 'blocked', 'done']).optional(),
-      }),
+      inputSchema: INPUTS.my_tasks,
       execute: async (input) => {
         try {
           if (!actor.userId) return { ok: true as const, tasks: [] };
@@ -512,7 +568,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     pipeline_summary: tool({
       description: 'Open deals per pipeline stage: how many and their total amount (deals the user can see).',
-      inputSchema: z.strictObject({}),
+      inputSchema: INPUTS.pipeline_summary,
       execute: async () => {
         try {
           const [groups, pipelines] = await Promise.all([
@@ -540,7 +596,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     kpi_summary: tool({
       description:
         'Key figures across the records the user can see: deals by status with amounts, leads by status, open and overdue tasks.',
-      inputSchema: z.strictObject({}),
+      inputSchema: INPUTS.kpi_summary,
       execute: async () => {
         try {
           const now = clock();
@@ -575,12 +631,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     create_reminder: tool({
       description:
         'Remind the user of something at a time: creates a task assigned to them, due and reminding at that time (ISO 8601 with offset).',
-      inputSchema: z.strictObject({
-        title: z.string().min(1).max(300),
-        at: z.string().datetime({ offset: true }),
-        object: z.enum(['contacts', 'organizations', 'leads', 'deals', 'projects']).optional(),
-        ...recordRef,
-      }),
+      inputSchema: INPUTS.create_reminder,
       execute: async (input) => {
         try {
           const related = input.object && (input.id || input.name) ? await resolve(input.object, input) : undefined;
@@ -599,11 +650,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     bulk_update_records: tool({
       description: 'Change the same fields on several records at once (up to 100). Asks the user to confirm first.',
-      inputSchema: z.strictObject({
-        object: objectSchema,
-        ids: z.array(z.string().uuid()).min(1).max(100),
-        fields: fieldsSchema,
-      }),
+      inputSchema: INPUTS.bulk_update_records,
       needsApproval: true,
       execute: async (input) => {
         try {
@@ -625,7 +672,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
     }),
     bulk_delete_records: tool({
       description: 'Move several records to the trash at once (up to 100). Asks the user to confirm first.',
-      inputSchema: z.strictObject({ object: objectSchema, ids: z.array(z.string().uuid()).min(1).max(100) }),
+      inputSchema: INPUTS.bulk_delete_records,
       needsApproval: true,
       execute: async (input) => {
         try {
