@@ -6,6 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { shareRoutes } from '#server/modules/access/shares.routes.ts';
 import { auditRoutes } from '#server/modules/audit/audit.routes.ts';
 import { accountRoutes } from '#server/modules/auth/account.routes.ts';
 import { authRoutes, signedInResponder } from '#server/modules/auth/auth.routes.ts';
+import { calendarRoutes } from '#server/modules/calendar/calendar.routes.ts';
 import { registerCrmJobs } from '#server/modules/crm/crm.jobs.ts';
 import { crmRoutes } from '#server/modules/crm/crm.routes.ts';
 import { RECORD_KINDS } from '#server/modules/crm/kinds.ts';
@@ -24,6 +26,7 @@ import { transferRoutes } from '#server/modules/crm/transfers.routes.ts';
 import { feedbackRoutes } from '#server/modules/feedback/feedback.routes.ts';
 import { healthRoutes } from '#server/modules/health/health.routes.ts';
 import { membersRoutes } from '#server/modules/members/members.routes.ts';
+import { notificationsRoutes } from '#server/modules/notifications/notifications.routes.ts';
 import { workspacesRoutes } from '#server/modules/workspaces/workspaces.routes.ts';
 import type { ShareableKind } from '#server/platform/access/shares.ts';
 import type { Database } from '#server/platform/db/database.ts';
@@ -38,6 +41,7 @@ import { LazyChildLogger, RequestLogController } from '#server/platform/observab
 import { registerMetrics } from '#server/platform/observability/metrics.ts';
 import { appVersion, webDistFolder } from '#server/platform/paths.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '#server/platform/rate-limit.ts';
+import { createRealtimeHub } from '#server/platform/realtime/hub.ts';
 import { createServices } from '#server/services.ts';
 
 declare module 'fastify' {
@@ -144,6 +148,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
         { name: 'sharing', description: 'Sharing records with members and teams' },
         { name: 'assistant', description: 'Conversations with the assistant, AI providers, settings and usage' },
+        { name: 'calendar', description: 'Calendar range, recurring occurrences, the private ICS feed' },
+        { name: 'notifications', description: 'Notifications, unread count and preferences' },
       ],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -161,12 +167,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = registerMetrics(app, jobs);
   healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
 
+  const hub = createRealtimeHub(config.redisUrl);
+  app.addHook('onClose', () => hub.close());
   const services = createServices({
     config,
     db,
     jobs,
     ...(deps.clock ? { clock: deps.clock } : {}),
     modelOverride: deps.modelOverride,
+    hub,
   });
   const { auth, mfa, account, members } = services;
   const limiter =
@@ -211,7 +220,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await crmRoutes(app, { ...services, guards });
   await transferRoutes(app, { transfers: services.transfers, guards });
   await feedbackRoutes(app, { feedback: services.feedback, guards });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await assistantRoutes(app, { ...services, guards, limitTurns: limits.assistantByUser });
+  await calendarRoutes(app, { calendar: services.calendar, auth: services.auth, guards });
+  await notificationsRoutes(app, { notifications: services.notifications, hub, guards });
+  await services.calendar.registerJobs();
   await registerCrmJobs(jobs, services);
 
   const web = await registerWebApp(app, deps.webRoot ?? webDistFolder);

@@ -13,6 +13,7 @@ import { createAccountService } from '#server/modules/auth/account.service.ts';
 import { createAuthService } from '#server/modules/auth/auth.service.ts';
 import { createMfaService } from '#server/modules/auth/mfa.service.ts';
 import { createPersonalTokensService } from '#server/modules/auth/personal-tokens.service.ts';
+import { createCalendarService } from '#server/modules/calendar/calendar.service.ts';
 import { createCustomFieldsService } from '#server/modules/crm/custom-fields.service.ts';
 import { createLeadsService } from '#server/modules/crm/leads.service.ts';
 import { createPipelinesService } from '#server/modules/crm/pipelines.service.ts';
@@ -21,12 +22,14 @@ import { createSearchService } from '#server/modules/crm/search.service.ts';
 import { createTransfersService } from '#server/modules/crm/transfers.service.ts';
 import { createFeedbackService } from '#server/modules/feedback/feedback.service.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
+import { createNotificationsService } from '#server/modules/notifications/notifications.service.ts';
 import { createWorkspacesService } from '#server/modules/workspaces/workspaces.service.ts';
 import { createSharesService } from '#server/platform/access/shares.ts';
 import { createTokenSigner } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
 import { createMailer } from '#server/platform/mail/mailer.ts';
+import { createRealtimeHub, type RealtimeHub } from '#server/platform/realtime/hub.ts';
 
 export function createServices(deps: {
   config: Config;
@@ -35,6 +38,8 @@ export function createServices(deps: {
   clock?: () => Date;
   /** An in-process model instead of the configured providers (benchmarks). */
   modelOverride?: LanguageModelV3 | undefined;
+  /** Live delivery; the app passes one backed by Redis when REDIS_URL is set. */
+  hub?: RealtimeHub | undefined;
 }) {
   const { config, db, jobs } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -56,6 +61,9 @@ export function createServices(deps: {
     clock,
   });
   const usage = createUsageService({ db, clock });
+  const hub = deps.hub ?? createRealtimeHub();
+  const notifications = createNotificationsService({ db, mailer, hub, publicUrl: config.publicUrl, clock });
+  const calendar = createCalendarService({ db, jobs, records, notifications, publicUrl: config.publicUrl, clock });
   const chat = createChatService({
     db,
     ai: config.ai,
@@ -89,6 +97,9 @@ export function createServices(deps: {
     aiSettings,
     usage,
     chat,
+    hub,
+    notifications,
+    calendar,
   };
 }
 

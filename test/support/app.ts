@@ -45,6 +45,8 @@ export async function createTestApp(
     db?: TestDatabase;
     clock?: () => Date;
     rateLimiter?: RateLimiter;
+    /** The job queue keeps the test clock too (jobs due "later" run when the clock gets there). */
+    jobsFollowClock?: boolean;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
@@ -57,7 +59,12 @@ export async function createTestApp(
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const jobs = createJobQueue({ db, logger, pollIntervalMs: 50 });
+  const jobs = createJobQueue({
+    db,
+    logger,
+    pollIntervalMs: 50,
+    ...(options.jobsFollowClock && options.clock ? { clock: options.clock } : {}),
+  });
   const app = await buildApp({
     config,
     db,

@@ -1,7 +1,6 @@
 // HTTP and WebSocket for the assistant: conversations, a turn streamed as the AI SDK UI message
 // stream (SSE), the same turn over a WebSocket for other clients, AI settings and usage.
 import { Readable } from 'node:stream';
-import websocket from '@fastify/websocket';
 import { JsonToSseTransformStream, UI_MESSAGE_STREAM_HEADERS, type UIMessageChunk } from 'ai';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -320,7 +319,7 @@ export async function assistantRoutes(app: FastifyInstance, deps: AssistantRoute
  * `{"type":"chunk","conversationId","chunk"}` frames and ends with `{"type":"done"}`.
  */
 async function websocketRoute(app: FastifyInstance, deps: AssistantRouteDeps) {
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // @fastify/websocket is registered once in app.ts for every socket route.
   const frame = z.discriminatedUnion('type', [
     z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) }),
     z.object({ type: z.literal('send'), conversationId: z.uuid() }).extend(turnBody.shape),

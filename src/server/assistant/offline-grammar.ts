@@ -2,6 +2,7 @@
 // turned into the same tool calls a hosted model would make, and the tools' results turned back
 // into a short reply. Pure functions of the text and the context the system prompt carries.
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
+import { fromFloating, isoInZone, toFloating } from '#server/platform/time.ts';
 
 export interface GrammarContext {
   now: Date;
@@ -59,39 +60,15 @@ Words like "him", "her" and "it" refer to the record we talked about last. An ad
 
 // ---- dates in the user's timezone ----
 
-/** Offset of `timezone` from UTC at `date`, in minutes. */
-function offsetMinutes(date: Date, timezone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(date);
-  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
-  return Math.round((asUtc - date.getTime()) / 60_000);
-}
-
 /** The local calendar date in `timezone`. */
 function localDate(date: Date, timezone: string): { y: number; m: number; d: number; weekday: number } {
-  const local = new Date(date.getTime() + offsetMinutes(date, timezone) * 60_000);
+  const local = toFloating(date, timezone);
   return { y: local.getUTCFullYear(), m: local.getUTCMonth(), d: local.getUTCDate(), weekday: local.getUTCDay() };
 }
 
 /** A local wall-clock time in `timezone` as an ISO string with its offset (DST-correct). */
 export function zoned(y: number, m: number, d: number, hour: number, minute: number, timezone: string): string {
-  const guess = Date.UTC(y, m, d, hour, minute);
-  let offset = offsetMinutes(new Date(guess), timezone);
-  offset = offsetMinutes(new Date(guess - offset * 60_000), timezone);
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset);
-  const pad = (v: number) => String(v).padStart(2, '0');
-  const date = new Date(Date.UTC(y, m, d));
-  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(hour)}:${pad(minute)}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return isoInZone(fromFloating(new Date(Date.UTC(y, m, d, hour, minute)), timezone), timezone);
 }
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

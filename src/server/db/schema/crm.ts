@@ -35,7 +35,7 @@ export interface Address {
 }
 
 /** Columns every CRM record has (SPEC §3). */
-function recordColumns() {
+export function recordColumns() {
   return {
     id: idColumn(),
     workspaceId: workspaceColumn(),
@@ -53,13 +53,13 @@ function recordColumns() {
 }
 
 /** Lower-cased text that search matches against, kept by PostgreSQL itself. */
-const searchText = (expression: SQL) => text('search_text').generatedAlwaysAs(expression);
+export const searchText = (expression: SQL) => text('search_text').generatedAlwaysAs(expression);
 
 /**
  * The indexes every record table needs: the default list order (live rows, newest change first),
  * owner filters (visibility), tags, trash, and search (full text + trigram on the search text).
  */
-function recordIndexes(
+export function recordIndexes(
   name: string,
   t: {
     workspaceId: PgColumn;

@@ -24,7 +24,13 @@ export type FieldType =
   | 'userRefs'
   | 'emails'
   | 'phones'
-  | 'address';
+  | 'address'
+  /** Whole minutes, e.g. reminders before an event. */
+  | 'minutes'
+  /** Instants (ISO 8601), e.g. occurrences removed from a series. */
+  | 'datetimes'
+  /** People invited to an event: member, contact or email, with their response. */
+  | 'attendees';
 
 export interface FieldDef {
   column: AnyColumn;
@@ -127,6 +133,22 @@ export function inputSchema(field: FieldDef): z.ZodType {
       return z.array(inputSchema({ ...field, type: 'phone' })).max(20);
     case 'address':
       return address;
+    case 'minutes':
+      return z.array(z.number().int().min(0).max(40_320, 'at most four weeks before')).max(10, 'at most 10 reminders');
+    case 'datetimes':
+      return z.array(z.iso.datetime({ offset: true, message: 'must be a date and time (ISO 8601)' })).max(1000);
+    case 'attendees':
+      return z
+        .array(
+          z.strictObject({
+            email: z.email('must be an email address').max(254),
+            name: z.string().trim().max(200).optional(),
+            userId: z.uuid('must be an id').optional(),
+            contactId: z.uuid('must be an id').optional(),
+            status: z.enum(['needs-action', 'accepted', 'declined', 'tentative']).default('needs-action'),
+          }),
+        )
+        .max(200, 'at most 200 attendees');
   }
 }
 
@@ -145,6 +167,20 @@ export function outputSchema(field: FieldDef): z.ZodType {
       case 'emails':
       case 'phones':
         return z.array(z.string());
+      case 'minutes':
+        return z.array(z.number());
+      case 'datetimes':
+        return z.array(z.date());
+      case 'attendees':
+        return z.array(
+          z.object({
+            email: z.string(),
+            name: z.string().optional(),
+            userId: z.string().optional(),
+            contactId: z.string().optional(),
+            status: z.string(),
+          }),
+        );
       case 'address':
         return z.object({
           street: z.string().optional(),
@@ -160,7 +196,7 @@ export function outputSchema(field: FieldDef): z.ZodType {
   return field.required ? base : base.nullable();
 }
 
-const ARRAY_TYPES = new Set<FieldType>(['userRefs', 'emails', 'phones']);
+const ARRAY_TYPES = new Set<FieldType>(['userRefs', 'emails', 'phones', 'minutes', 'datetimes', 'attendees']);
 
 /** A required text may not be blank. */
 function requiredValue(field: FieldDef, value: z.ZodType): z.ZodType {
@@ -270,6 +306,10 @@ export function filterValue(field: FieldDef, raw: string): unknown {
     case 'enum':
       if (!field.values?.includes(raw)) throw new Error(`must be one of ${(field.values ?? []).join(', ')}`);
       return raw;
+    case 'minutes':
+    case 'datetimes':
+    case 'attendees':
+      throw new Error('cannot be filtered on');
     default:
       return raw;
   }

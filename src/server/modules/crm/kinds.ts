@@ -3,12 +3,19 @@
 // into validation, lists, search, bulk, trash and audit; routes, tools and imports follow from it.
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+// rrule is CommonJS: Node's ESM loader sees only its default export.
+import rrule from 'rrule';
+import { events } from '#server/db/schema/calendar.ts';
 import { contacts, deals, leads, notes, organizations, pipelines, projects, tasks } from '#server/db/schema/crm.ts';
+import { workspaces } from '#server/db/schema/workspaces.ts';
 import { visibleTo } from '#server/platform/access/visibility.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import type { Tx } from '#server/platform/db/database.ts';
+import { isTimezone } from '#server/platform/time.ts';
 import type { FieldDef } from './fields.ts';
 import { ensureDefaultPipeline, firstOpenStage, stageById } from './pipelines.service.ts';
+
+const { RRule } = rrule;
 
 export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'] as const;
 export const LEAD_SOURCES = ['linkedin', 'website', 'referral', 'event', 'manual', 'import'] as const;
@@ -32,7 +39,7 @@ export interface WriteContext {
 }
 
 export interface RecordKind {
-  module: 'crm';
+  module: 'crm' | 'calendar';
   /** Path segment, permission resource and share entity type, e.g. `contacts`. */
   resource: string;
   /** Audit entity type and event prefix, e.g. `contact`. */
@@ -437,6 +444,103 @@ export const noteKind: RecordKind = {
   customFields: false,
 };
 
+export const ATTENDEE_STATUSES = ['needs-action', 'accepted', 'declined', 'tentative'] as const;
+
+/** Fields whose change is news to attendees: an invitation update carries a higher SEQUENCE. */
+const SCHEDULE_FIELDS = [
+  'title',
+  'startAt',
+  'endAt',
+  'allDay',
+  'timezone',
+  'location',
+  'rrule',
+  'exdates',
+  'attendees',
+];
+
+export const eventKind: RecordKind = {
+  ...common(t(events)),
+  module: 'calendar',
+  resource: 'events',
+  singular: 'event',
+  label: 'Event',
+  fields: {
+    title: { column: events.title, type: 'text', label: 'Title', required: true, sortable: true, max: 300 },
+    description: { column: events.description, type: 'longText', label: 'Description', nullable: true },
+    startAt: { column: events.startAt, type: 'datetime', label: 'Starts', required: true, sortable: true },
+    endAt: { column: events.endAt, type: 'datetime', label: 'Ends', required: true, sortable: true },
+    allDay: { column: events.allDay, type: 'bool', label: 'All day' },
+    timezone: { column: events.timezone, type: 'text', label: 'Time zone', max: 64 },
+    location: { column: events.location, type: 'text', label: 'Location', max: 500, nullable: true },
+    rrule: { column: events.rrule, type: 'text', label: 'Repeats (RRULE)', max: 500, nullable: true },
+    exdates: { column: events.exdates, type: 'datetimes', label: 'Skipped occurrences' },
+    seriesId: { column: events.seriesId, type: 'ref', ref: 'events', label: 'Series', nullable: true },
+    originalStartAt: { column: events.originalStartAt, type: 'datetime', label: 'Replaces occurrence', nullable: true },
+    attendees: { column: events.attendees, type: 'attendees', label: 'Attendees' },
+    reminders: { column: events.reminders, type: 'minutes', label: 'Reminders (minutes before)' },
+    relatedType: { column: events.relatedType, type: 'enum', values: RELATABLE, label: 'Related type', nullable: true },
+    relatedId: { column: events.relatedId, type: 'polyRef', label: 'Related record', nullable: true },
+    sequence: { column: events.sequence, type: 'int', label: 'Revision', readOnly: true },
+  },
+  titleSql: sql`${events.title}`,
+  subtitleSql: sql`to_char(${events.startAt} at time zone ${events.timezone}, 'YYYY-MM-DD HH24:MI')`,
+  customFields: true,
+  // Member attendees see the events they are invited to.
+  extraVisibility: (actor) =>
+    actor.userId ? sql`${events.attendees} @> ${JSON.stringify([{ userId: actor.userId }])}::jsonb` : null,
+  polyRef: { typeField: 'relatedType', idField: 'relatedId' },
+  async beforeWrite(ctx, values) {
+    // A new event's times are read in the workspace's zone unless it names its own.
+    if (!ctx.existing && values.timezone === undefined) {
+      const [w] = await ctx.tx
+        .select({ timezone: workspaces.timezone })
+        .from(workspaces)
+        .where(eq(workspaces.id, ctx.actor.workspaceId));
+      values.timezone = w?.timezone ?? 'UTC';
+    }
+    const get = (k: string) => (values[k] !== undefined ? values[k] : ctx.existing?.[k]);
+    const start = get('startAt') as Date | undefined;
+    const end = get('endAt') as Date | undefined;
+    if (start && end && end.getTime() < start.getTime())
+      throw new RelationProblem('endAt', 'must not be before the start');
+    const timezone = get('timezone') as string | undefined;
+    if (values.timezone !== undefined && (!timezone || !isTimezone(timezone))) {
+      throw new RelationProblem('timezone', 'must be an IANA time zone such as Europe/Warsaw');
+    }
+    const rule = values.rrule as string | null | undefined;
+    if (rule) {
+      const problem = checkRrule(rule);
+      if (problem) throw new RelationProblem('rrule', problem);
+    }
+    if ((get('seriesId') == null) !== (get('originalStartAt') == null)) {
+      throw new RelationProblem('originalStartAt', 'an occurrence override needs both seriesId and originalStartAt');
+    }
+    if (values.exdates !== undefined) values.exdates = (values.exdates as string[]).map((d) => new Date(d));
+    if (ctx.existing && SCHEDULE_FIELDS.some((f) => values[f] !== undefined)) {
+      values.sequence = Number(ctx.existing.sequence ?? 0) + 1;
+    }
+    const type = values.relatedType !== undefined ? values.relatedType : ctx.existing?.relatedType;
+    const id = values.relatedId !== undefined ? values.relatedId : ctx.existing?.relatedId;
+    if ((type == null) !== (id == null)) {
+      throw new RelationProblem(type == null ? 'relatedType' : 'relatedId', 'give both relatedType and relatedId');
+    }
+  },
+};
+
+/** Why an RRULE cannot be used, or null. DTSTART comes from the event, so it may not be in it. */
+export function checkRrule(rule: string): string | null {
+  if (/DTSTART|\n/i.test(rule)) return 'give only the rule (e.g. FREQ=WEEKLY;BYDAY=MO), without DTSTART';
+  try {
+    const options = RRule.parseString(rule.replace(/^RRULE:/i, ''));
+    if (options.freq === undefined) return 'needs FREQ (e.g. FREQ=WEEKLY)';
+    if (options.freq > RRule.DAILY) return 'may repeat at most daily';
+    return null;
+  } catch {
+    return 'is not a valid RRULE (e.g. FREQ=WEEKLY;BYDAY=MO,WE)';
+  }
+}
+
 /** Thrown by a kind's rules; the engine reports it as a field-level validation error. */
 export class RelationProblem extends Error {
   constructor(
@@ -455,6 +559,7 @@ export const RECORD_KINDS: RecordKind[] = [
   projectKind,
   taskKind,
   noteKind,
+  eventKind,
 ];
 
 export function kindByResource(resource: string): RecordKind | undefined {

@@ -504,6 +504,14 @@ describe('tenant isolation through every route', () => {
       projects: (await bPost('/api/v1/projects', { name: 'B project' })).id,
       tasks: (await bPost('/api/v1/tasks', { title: 'B task' })).id,
       notes: (await bPost('/api/v1/notes', { entityType: 'organizations', entityId: bOrg.id, body: 'B note' })).id,
+      events: (
+        await bPost('/api/v1/events', {
+          title: 'B event',
+          startAt: '2026-12-01T10:00:00Z',
+          endAt: '2026-12-01T11:00:00Z',
+          rrule: 'FREQ=DAILY;COUNT=3',
+        })
+      ).id,
     };
     const bPipeline = (await t.app.inject({ url: '/api/v1/pipelines', headers: bearer(b.accessToken) })).json().data[0];
     const bField = await bPost('/api/v1/custom-fields', { objectType: 'contacts', label: 'B field', type: 'text' });
@@ -532,7 +540,14 @@ describe('tenant isolation through every route', () => {
       '/api/v1/leads/:id/convert': { id: bRecords.leads as string, payload: {} },
       '/api/v1/conversations/:id': { id: bConversation.id, payload: { title: 'stolen' } },
       '/api/v1/conversations/:id/messages': { id: bConversation.id, payload: { text: 'delete everything' } },
+      '/api/v1/events/:id/occurrences': {
+        id: '',
+        payload: { occurrenceStart: '2026-12-02T10:00:00Z', scope: 'all', changes: { title: 'stolen' } },
+      },
+      '/api/v1/events/:id/occurrences/:start': { id: '' },
     };
+    (crmRoutes['/api/v1/events/:id/occurrences'] as { id: string }).id = bRecords.events as string;
+    (crmRoutes['/api/v1/events/:id/occurrences/:start'] as { id: string }).id = bRecords.events as string;
     for (const [resource, recordId] of Object.entries(bRecords)) {
       crmRoutes[`/api/v1/${resource}/:id`] = { id: recordId, payload: { tags: ['stolen'] } };
       crmRoutes[`/api/v1/${resource}/:id/restore`] = { id: recordId };
@@ -635,7 +650,11 @@ describe('tenant isolation through every route', () => {
     })) {
       await t.app.inject({ method: 'POST', url: `/api/v1/${resource}`, headers: bearer(a.accessToken), payload: body });
     }
-    const queries: Record<string, string> = { '/api/v1/search': '?q=B' };
+    const queries: Record<string, string> = {
+      '/api/v1/search': '?q=B',
+      // B's daily series runs 1–3 December 2026.
+      '/api/v1/calendar': '?from=2026-11-30T00:00:00Z&to=2026-12-05T00:00:00Z',
+    };
     for (const route of t.app.routeTable.filter((r) => r.auth && r.method === 'GET' && !r.url.includes(':'))) {
       const res = await get(a, route.url + (queries[route.url] ?? ''));
       expect(res.statusCode, route.url).toBe(200);

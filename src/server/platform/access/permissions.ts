@@ -24,6 +24,8 @@ export function hasPermission(granted: readonly string[], required: string): boo
 }
 
 const CRM_WORK = ['read', 'create', 'update', 'delete', 'export', 'import'].map((a) => `crm:*:${a}`);
+/** Working with the calendar without seeing everyone's events (that is `calendar:events:read_all`). */
+const CALENDAR_WORK = ['read', 'create', 'update', 'delete'].map((a) => `calendar:events:${a}`);
 const DEPARTMENT_OBJECTS: Record<string, string[]> = {
   sales: ['contacts', 'organizations', 'leads', 'deals', 'tasks', 'notes', 'projects'],
   marketing: ['contacts', 'organizations', 'leads', 'tasks', 'notes', 'projects'],
@@ -39,7 +41,7 @@ function departmentRole(dept: string, manager: boolean): string[] {
   return [
     'crm:*:read',
     ...objects.flatMap((o) => actions.map((a) => `crm:${o}:${a}`)),
-    'calendar:*:*',
+    ...CALENDAR_WORK,
     'ai:chat:use',
     'admin:users:read',
     'admin:teams:read',
@@ -69,7 +71,7 @@ export const SYSTEM_ROLES: SystemRole[] = [
     description: "Works on records and sees their teams' records",
     permissions: [
       ...CRM_WORK,
-      'calendar:*:*',
+      ...CALENDAR_WORK,
       'ai:chat:use',
       'ai:usage:read',
       'admin:users:read',
@@ -86,7 +88,7 @@ export const SYSTEM_ROLES: SystemRole[] = [
       'crm:*:create',
       'crm:*:update',
       'crm:*:delete',
-      'calendar:*:*',
+      ...CALENDAR_WORK,
       'ai:chat:use',
       'admin:users:read',
       'admin:teams:read',

@@ -23,6 +23,16 @@ function mail(subject: string, paragraphs: string[], action?: { label: string; u
 }
 
 export const templates = {
+  reminder: (v: { name: string; title: string; when: string; url: string; late: boolean }) =>
+    mail(
+      `Reminder: ${v.title}`,
+      [
+        `Hello ${v.name},`,
+        `${v.title} — ${v.when}.`,
+        ...(v.late ? ['This reminder is late: Albedo was not running when it was due.'] : []),
+      ],
+      { label: 'Open in Albedo', url: v.url },
+    ),
   'verify-email': (v: { name: string; url: string }) =>
     mail(
       'Confirm your email address',

@@ -1,0 +1,333 @@
+// The calendar through HTTP: events with recurrence expanded across DST in two zones, edits of one
+// occurrence / following / all, validation, visibility, tasks in the range, reminders that fire
+// once (also with two app instances on one database, and late after downtime) as notifications
+// with an email and a live WebSocket message, and the private ICS feed read by ical.js.
+import type { AddressInfo } from 'node:net';
+import ICAL from 'ical.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTestApp, type TestApp } from '#test/support/app.ts';
+import { manualClock } from '#test/support/clock.ts';
+import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
+import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
+
+const PASSWORD = 'cedar-lantern-harbour-12';
+const clock = manualClock('2026-11-23T08:00:00Z');
+let db: TestDatabase;
+let t: TestApp;
+let second: TestApp;
+let owner: Session;
+let member: Session;
+let other: Session;
+
+const api = (s: Session, method: string, url: string, payload?: object) =>
+  t.app.inject({ method: method as 'GET', url, headers: bearer(s.accessToken), ...(payload ? { payload } : {}) });
+const createEvent = async (s: Session, body: object) => {
+  const res = await api(s, 'POST', '/api/v1/events', body);
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().data;
+};
+const range = async (s: Session, from: string, to: string) => {
+  const res = await api(s, 'GET', `/api/v1/calendar?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().data as Array<{
+    id: string;
+    title: string;
+    start: string;
+    end: string;
+    type: string;
+    occurrenceStart?: string;
+  }>;
+};
+const notificationsOf = async (s: Session) => (await api(s, 'GET', '/api/v1/notifications')).json();
+/** Access tokens expire as the test clock moves on: sign in again. */
+async function signInOwner(): Promise<void> {
+  const login = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: 'cal-owner@example.com', password: PASSWORD },
+  });
+  expect(login.statusCode, login.body).toBe(200);
+  owner = { ...owner, ...login.json().data };
+}
+// With Redis, a notification reaches sockets on every instance; without it, the instance's own.
+const redis = process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : undefined;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await createTestApp({ db, clock, jobsFollowClock: true, ...(redis ? { env: redis } : {}) });
+  second = await createTestApp({ db, clock, jobsFollowClock: true, ...(redis ? { env: redis } : {}) });
+  await Promise.all([t.app.ready(), second.app.ready()]);
+  owner = await signUp(t.app, { email: 'cal-owner@example.com', password: PASSWORD, name: 'Cal Owner' });
+  member = await joinWorkspace(t.app, owner, {
+    email: 'cal-member@example.com',
+    roleKey: 'member',
+    password: PASSWORD,
+  });
+  other = await signUp(t.app, { email: 'cal-other@example.com', password: PASSWORD });
+  await api(owner, 'PATCH', '/api/v1/workspace', { timezone: 'Europe/Warsaw' });
+});
+afterAll(async () => {
+  await second.close();
+  await t.close();
+  await db.dispose();
+});
+
+describe('events and the calendar range', () => {
+  it('expands a weekly series at 09:00 local across the DST change, in Warsaw and in New York', async () => {
+    // Warsaw leaves summer time on 25 October 2026, New York on 1 November.
+    await createEvent(owner, {
+      title: 'Warsaw stand-up',
+      startAt: '2026-10-19T09:00:00+02:00',
+      endAt: '2026-10-19T09:30:00+02:00',
+      rrule: 'FREQ=WEEKLY;BYDAY=MO',
+    });
+    await createEvent(owner, {
+      title: 'New York sync',
+      timezone: 'America/New_York',
+      startAt: '2026-10-26T10:00:00-04:00',
+      endAt: '2026-10-26T11:00:00-04:00',
+      rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=3',
+    });
+    const items = await range(owner, '2026-10-19T00:00:00Z', '2026-11-17T00:00:00Z');
+    const warsaw = items.filter((i) => i.title === 'Warsaw stand-up').map((i) => i.start);
+    // Shown in the workspace zone (Warsaw): 09:00 local every Monday, the offset changing.
+    expect(warsaw).toEqual([
+      '2026-10-19T09:00:00+02:00',
+      '2026-10-26T09:00:00+01:00',
+      '2026-11-02T09:00:00+01:00',
+      '2026-11-09T09:00:00+01:00',
+      '2026-11-16T09:00:00+01:00',
+    ]);
+    const ny = items.filter((i) => i.title === 'New York sync').map((i) => new Date(i.start).toISOString());
+    // 10:00 in New York: 14:00 UTC before 1 November, 15:00 UTC after; COUNT=3 ends it.
+    expect(ny).toEqual(['2026-10-26T14:00:00.000Z', '2026-11-02T15:00:00.000Z', '2026-11-09T15:00:00.000Z']);
+  });
+
+  it('edits one occurrence, this and the following ones, or all; cancels one', async () => {
+    const series = await createEvent(owner, {
+      title: 'Review',
+      startAt: '2026-12-01T10:00:00+01:00',
+      endAt: '2026-12-01T11:00:00+01:00',
+      rrule: 'FREQ=DAILY;COUNT=5',
+    });
+    const occ = (day: number) => new Date(`2026-12-0${day}T09:00:00Z`).toISOString();
+    // This one: moved an hour later.
+    const moved = await api(owner, 'POST', `/api/v1/events/${series.id}/occurrences`, {
+      occurrenceStart: occ(2),
+      scope: 'this',
+      changes: { startAt: '2026-12-02T12:00:00+01:00', endAt: '2026-12-02T13:00:00+01:00', title: 'Review (moved)' },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    // Cancel the 3rd.
+    const cancel = await api(owner, 'DELETE', `/api/v1/events/${series.id}/occurrences/${occ(3)}?scope=this`);
+    expect(cancel.statusCode, cancel.body).toBe(204);
+    // From the 4th on: renamed (a new series).
+    const following = await api(owner, 'POST', `/api/v1/events/${series.id}/occurrences`, {
+      occurrenceStart: occ(4),
+      scope: 'following',
+      changes: { title: 'Review v2' },
+    });
+    expect(following.statusCode, following.body).toBe(200);
+    const items = (await range(owner, '2026-12-01T00:00:00Z', '2026-12-08T00:00:00Z')).filter((i) =>
+      i.title.startsWith('Review'),
+    );
+    expect(items.map((i) => [i.title, i.start])).toEqual([
+      ['Review', '2026-12-01T10:00:00+01:00'],
+      ['Review (moved)', '2026-12-02T12:00:00+01:00'],
+      ['Review v2', '2026-12-04T10:00:00+01:00'],
+      ['Review v2', '2026-12-05T10:00:00+01:00'],
+    ]);
+    // All: the remaining series moves by half an hour.
+    const all = await api(owner, 'POST', `/api/v1/events/${following.json().data.id}/occurrences`, {
+      occurrenceStart: occ(4),
+      scope: 'all',
+      changes: { startAt: '2026-12-04T10:30:00+01:00', endAt: '2026-12-04T11:30:00+01:00' },
+    });
+    expect(all.statusCode, all.body).toBe(200);
+    const after = (await range(owner, '2026-12-04T00:00:00Z', '2026-12-06T00:00:00Z')).filter(
+      (i) => i.title === 'Review v2',
+    );
+    expect(after.map((i) => i.start)).toEqual(['2026-12-04T10:30:00+01:00', '2026-12-05T10:30:00+01:00']);
+  });
+
+  it('refuses bad input field by field and changes nothing', async () => {
+    const bad = async (body: object) => {
+      const res = await api(owner, 'POST', '/api/v1/events', {
+        title: 'Bad',
+        startAt: '2026-12-10T10:00:00Z',
+        endAt: '2026-12-10T11:00:00Z',
+        ...body,
+      });
+      expect(res.statusCode).toBe(400);
+      return res.json().error.details.fields.map((f: { field: string }) => f.field);
+    };
+    expect(await bad({ endAt: '2026-12-10T09:00:00Z' })).toEqual(['body.endAt']);
+    expect(await bad({ rrule: 'FREQ=SOMETIMES' })).toEqual(['body.rrule']);
+    expect(await bad({ rrule: 'FREQ=MINUTELY' })).toEqual(['body.rrule']);
+    expect(await bad({ timezone: 'Mars/Olympus' })).toEqual(['body.timezone']);
+    expect(await bad({ reminders: [-5] })).toEqual(['body.reminders.0']);
+    expect(await bad({ attendees: [{ email: 'nope' }] })).toEqual(['body.attendees.0.email']);
+    expect(await range(owner, '2026-12-10T00:00:00Z', '2026-12-11T00:00:00Z')).toEqual([]);
+  });
+
+  it('shows a member their own events, events they are invited to and tasks due, and nothing of other workspaces', async () => {
+    await createEvent(owner, { title: 'Owner only', startAt: '2026-12-14T09:00:00Z', endAt: '2026-12-14T10:00:00Z' });
+    await createEvent(owner, {
+      title: 'Invited',
+      startAt: '2026-12-14T11:00:00Z',
+      endAt: '2026-12-14T12:00:00Z',
+      attendees: [{ email: 'cal-member@example.com', userId: member.user.id }],
+    });
+    await api(member, 'POST', '/api/v1/tasks', {
+      title: 'Send offer',
+      dueAt: '2026-12-14T15:00:00Z',
+      assigneeId: member.user.id,
+    });
+    await createEvent(other, { title: 'Elsewhere', startAt: '2026-12-14T09:00:00Z', endAt: '2026-12-14T10:00:00Z' });
+    const items = await range(member, '2026-12-14T00:00:00Z', '2026-12-15T00:00:00Z');
+    expect(items.map((i) => [i.type, i.title])).toEqual([
+      ['event', 'Invited'],
+      ['task', 'Send offer'],
+    ]);
+    const bad = await api(member, 'GET', '/api/v1/calendar?from=2026-12-14T00:00:00Z&to=2026-12-13T00:00:00Z');
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('reminders and notifications', () => {
+  it('fires a reminder once at its time, with an email and a live message, even with two instances', async () => {
+    clock.set('2026-11-23T08:00:00Z');
+    await signInOwner();
+    const event = await createEvent(owner, {
+      title: 'Call with Acme',
+      startAt: '2026-11-23T08:15:00Z',
+      endAt: '2026-11-23T08:45:00Z',
+      reminders: [10],
+    });
+    // Live: a WebSocket client on each instance.
+    const sockets: WebSocket[] = [];
+    const frames: Array<Array<Record<string, unknown>>> = [];
+    for (const instance of [t, second]) {
+      await instance.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = instance.app.server.address() as AddressInfo;
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      const mine: Array<Record<string, unknown>> = [];
+      frames.push(mine);
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', token: owner.accessToken })));
+        socket.on('message', (raw) => {
+          const frame = JSON.parse(String(raw));
+          mine.push(frame);
+          if (frame.type === 'ready') resolve();
+        });
+        socket.on('error', reject);
+      });
+    }
+    const live = () => frames.map((f) => f.filter((x) => x.type === 'notification').length);
+
+    // Both instances scan and run what is due: nothing before its time.
+    await Promise.all([t.jobs.runDue(true), second.jobs.runDue(true)]);
+    clock.advance(4 * 60_000); // 08:04
+    await Promise.all([t.jobs.runDue(true), second.jobs.runDue(true)]);
+    expect((await notificationsOf(owner)).data).toEqual([]);
+    clock.set('2026-11-23T08:05:00Z');
+    for (let i = 0; i < 3; i++) await Promise.all([t.jobs.runDue(true), second.jobs.runDue(true)]);
+
+    const list = await notificationsOf(owner);
+    expect(list.unread).toBe(1);
+    expect(list.data).toEqual([
+      expect.objectContaining({
+        kind: 'event.reminder',
+        title: 'Call with Acme',
+        late: false,
+        link: `/events/${event.id}`,
+      }),
+    ]);
+    const mails = (await api(owner, 'GET', '/api/v1/admin/outbox'))
+      .json()
+      .data.filter((m: { template: string }) => m.template === 'reminder');
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe('Reminder: Call with Acme');
+    // Every instance's socket with Redis; without it, only the socket of the instance that fired.
+    await expect.poll(() => live().reduce((a, b) => a + b, 0)).toBe(redis ? 2 : 1);
+    expect(frames.flat().find((f) => f.type === 'notification')).toMatchObject({
+      unread: 1,
+      notification: { title: 'Call with Acme' },
+    });
+    for (const socket of sockets) socket.close();
+
+    const read = await api(owner, 'POST', '/api/v1/notifications/read', { all: true });
+    expect(read.json()).toEqual({ unread: 0 });
+  });
+
+  it('delivers a reminder missed while the server was down, marked late; preferences turn email off', async () => {
+    clock.set('2026-11-23T09:00:00Z');
+    await signInOwner();
+    const prefs = await api(owner, 'PUT', '/api/v1/notifications/preferences', {
+      kind: 'event.reminder',
+      inApp: true,
+      email: false,
+    });
+    expect(prefs.json().data).toContainEqual({ kind: 'event.reminder', inApp: true, email: false });
+    const mailsBefore = (await api(owner, 'GET', '/api/v1/admin/outbox')).json().data.length;
+    // It was due at 08:20, forty minutes ago, while nothing ran.
+    await createEvent(owner, {
+      title: 'Missed one',
+      startAt: '2026-11-23T08:30:00Z',
+      endAt: '2026-11-23T08:40:00Z',
+      reminders: [10],
+    });
+    for (let i = 0; i < 3; i++) await t.jobs.runDue(true);
+    const late = (await notificationsOf(owner)).data.find((n: { title: string }) => n.title === 'Missed one');
+    expect(late).toMatchObject({ late: true });
+    expect((await api(owner, 'GET', '/api/v1/admin/outbox')).json().data.length).toBe(mailsBefore);
+  });
+
+  it('reminds of a task at its reminder time', async () => {
+    clock.set('2026-11-23T10:00:00Z');
+    await signInOwner();
+    await api(owner, 'POST', '/api/v1/tasks', {
+      title: 'Renew contract',
+      dueAt: '2026-11-23T12:00:00Z',
+      remindAt: '2026-11-23T10:01:00Z',
+      assigneeId: owner.user.id,
+    });
+    await t.jobs.runDue(true);
+    clock.set('2026-11-23T10:01:00Z');
+    for (let i = 0; i < 3; i++) await t.jobs.runDue(true);
+    expect((await notificationsOf(owner)).data.map((n: { title: string }) => n.title)).toContain('Renew contract');
+  });
+});
+
+describe('the private ICS feed', () => {
+  it('serves the user events as iCalendar that ical.js reads, until it is revoked', async () => {
+    expect((await api(owner, 'GET', '/api/v1/calendar/feed')).json().data.active).toBe(false);
+    const created = await api(owner, 'POST', '/api/v1/calendar/feed');
+    expect(created.statusCode).toBe(201);
+    const url = new URL(created.json().data.url);
+    const res = await t.app.inject({ url: url.pathname });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/calendar');
+    expect(res.body).toContain('\r\n');
+    const calendar = new ICAL.Component(ICAL.parse(res.body));
+    const vevents = calendar.getAllSubcomponents('vevent');
+    const standup = vevents.find((v) => v.getFirstPropertyValue('summary') === 'Warsaw stand-up');
+    expect(standup?.getFirstPropertyValue('rrule')?.toString()).toBe('FREQ=WEEKLY;BYDAY=MO');
+    expect(standup?.getFirstProperty('dtstart')?.getParameter('tzid')).toBe('Europe/Warsaw');
+    expect(String(standup?.getFirstPropertyValue('dtstart'))).toBe('2026-10-19T09:00:00');
+    // The moved occurrence is an override with its RECURRENCE-ID; the cancelled one an EXDATE.
+    const moved = vevents.find((v) => v.getFirstPropertyValue('summary') === 'Review (moved)');
+    expect(moved?.getFirstProperty('recurrence-id')).toBeTruthy();
+    expect(vevents.some((v) => v.getFirstPropertyValue('summary') === 'Elsewhere')).toBe(false);
+
+    // A new URL replaces the old one; revoking turns it off.
+    const again = new URL((await api(owner, 'POST', '/api/v1/calendar/feed')).json().data.url);
+    expect((await t.app.inject({ url: url.pathname })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: again.pathname })).statusCode).toBe(200);
+    await api(owner, 'DELETE', '/api/v1/calendar/feed');
+    expect((await t.app.inject({ url: again.pathname })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/api/v1/calendar/feed/nonsense.ics' })).statusCode).toBe(404);
+  });
+});
