@@ -36,6 +36,11 @@ export function setAccessToken(token: string | null): void {
   for (const l of listeners) l(token !== null);
 }
 
+/** The current access token, for a WebSocket's first frame (sockets cannot send headers). */
+export function currentAccessToken(): string | null {
+  return accessToken;
+}
+
 export function onAuthChange(listener: (signedIn: boolean) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);

@@ -1,5 +1,7 @@
 import { AssistantPage } from './assistant/assistant-page.tsx';
+import { CalendarPage } from './calendar/calendar-page.tsx';
 import { AiSettingsPage, AiUsagePage } from './pages/settings/ai-settings-page.tsx';
+import { IntegrationsPage, NotificationSettingsPage } from './pages/settings/calendar-settings-page.tsx';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
@@ -97,6 +99,8 @@ const router = createBrowserRouter([
               { path: '/', element: <HomePage /> },
               { path: '/assistant', element: <AssistantPage /> },
               { path: '/assistant/:id', element: <AssistantPage /> },
+              { path: '/calendar', element: <CalendarPage /> },
+              { path: '/events/:id', element: <Navigate to="/calendar" replace /> },
               ...['contacts', 'organizations', 'leads', 'projects'].map((r) => ({
                 path: `/${r}`,
                 element: <RecordList key={r} resource={r} />,
@@ -113,6 +117,8 @@ const router = createBrowserRouter([
               { path: '/settings/custom-fields', element: <CustomFieldsPage /> },
               { path: '/settings/pipelines', element: <PipelinesPage /> },
               { path: '/settings/ai', element: <AiSettingsPage /> },
+              { path: '/settings/notifications', element: <NotificationSettingsPage /> },
+              { path: '/settings/integrations', element: <IntegrationsPage /> },
               { path: '/settings/ai-usage', element: <AiUsagePage /> },
               { path: '/settings', element: <Navigate to="/settings/profile" replace /> },
               { path: '/settings/profile', element: <ProfilePage /> },

@@ -15,6 +15,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth.tsx';
+import { NotificationBell } from '../calendar/notification-bell.tsx';
 import { CommandPalette } from '../crm/command-palette.tsx';
 
 interface Section {
@@ -27,6 +28,7 @@ interface Section {
 const SECTIONS: Section[] = [
   { label: 'Home', to: '/' },
   { label: 'Assistant', to: '/assistant', permission: 'ai:chat:use' },
+  { label: 'Calendar', to: '/calendar', permission: 'calendar:events:read' },
   { label: 'Contacts', to: '/contacts', permission: 'crm:contacts:read' },
   { label: 'Organizations', to: '/organizations', permission: 'crm:organizations:read' },
   { label: 'Leads', to: '/leads', permission: 'crm:leads:read' },
@@ -39,6 +41,8 @@ const SECTIONS: Section[] = [
 export const SETTINGS: Section[] = [
   { label: 'Profile', to: '/settings/profile' },
   { label: 'Security', to: '/settings/security' },
+  { label: 'Notifications', to: '/settings/notifications' },
+  { label: 'Integrations', to: '/settings/integrations', permission: 'calendar:events:read' },
   { label: 'Workspace', to: '/settings/workspace', permission: 'admin:workspace:update' },
   { label: 'Members', to: '/settings/members', permission: 'admin:users:read' },
   { label: 'Roles & Teams', to: '/settings/roles', permission: 'admin:users:read' },
@@ -93,6 +97,7 @@ export function AppLayout() {
                 Search… Ctrl K
               </Text>
             </Button>
+            <NotificationBell />
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton aria-label="Account menu">
