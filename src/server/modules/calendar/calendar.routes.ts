@@ -8,6 +8,7 @@ import { eventKind } from '#server/modules/crm/kinds.ts';
 import { recordOutputSchema } from '#server/modules/crm/records.service.ts';
 import { NotFound } from '#server/platform/errors.ts';
 import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/authenticate.ts';
+import { readUpload } from '#server/platform/http/upload.ts';
 import type { CalendarService } from './calendar.service.ts';
 
 const item = z.object({
@@ -85,6 +86,29 @@ export async function calendarRoutes(
           scope: request.query.scope,
         });
         return reply.status(204).send();
+      },
+    );
+    p.post(
+      '/api/v1/calendar/import',
+      {
+        schema: {
+          tags,
+          summary: 'Import the events of an .ics file (multipart/form-data with `file`)',
+          consumes: ['multipart/form-data'],
+          response: {
+            200: z.object({
+              data: z.object({
+                created: z.number(),
+                failed: z.array(z.object({ title: z.string(), message: z.string() })),
+                events: z.array(z.object({ id: z.string(), title: z.string() })),
+              }),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { file } = await readUpload(request, 'the .ics file');
+        return { data: await calendar.importIcs(actorOf(request), file.content) };
       },
     );
     p.get(

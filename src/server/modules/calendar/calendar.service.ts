@@ -19,6 +19,7 @@ import { NotFound, ValidationError } from '#server/platform/errors.ts';
 import { defineJob, type JobQueue } from '#server/platform/jobs/queue.ts';
 import { isoInZone } from '#server/platform/time.ts';
 import { type FeedEvent, renderFeed } from './ics.ts';
+import { parseIcs } from './ics-import.ts';
 import { endRuleBefore, occurrences } from './recurrence.ts';
 
 export type EventRow = typeof events.$inferSelect;
@@ -538,7 +539,51 @@ export function createCalendarService(deps: {
     return renderFeed(feedEvents, { name: 'Albedo', publicUrl: deps.publicUrl });
   }
 
+  /**
+   * Imports the events of an .ics file as the actor's (validated and audited like any create);
+   * overrides join the series imported with them. Returns what was created and what was not.
+   */
+  async function importIcs(actor: Actor, content: Buffer) {
+    assertPermission(actor, 'calendar:events:create');
+    const zone = await workspaceZone(actor.workspaceId, actor);
+    let parsed: ReturnType<typeof parseIcs>;
+    try {
+      parsed = parseIcs(content.toString('utf8'), zone);
+    } catch (error) {
+      throw new ValidationError([
+        { field: 'file', message: `is not a readable .ics file: ${(error as Error).message}` },
+      ]);
+    }
+    const created: Array<{ id: string; title: string }> = [];
+    const failed: Array<{ title: string; message: string }> = parsed.problems.map((p) => ({ title: '', message: p }));
+    const seriesByUid = new Map<string, string>();
+    // Series first, so their overrides can point at them.
+    const ordered = [...parsed.events.filter((e) => !e.recurrenceId), ...parsed.events.filter((e) => e.recurrenceId)];
+    for (const e of ordered) {
+      const { uid, recurrenceId, ...fields } = e;
+      const seriesId = recurrenceId && uid ? seriesByUid.get(uid) : undefined;
+      try {
+        const row = await records.create(actor, 'events', {
+          ...fields,
+          ...(seriesId ? { seriesId, originalStartAt: recurrenceId } : {}),
+        });
+        if (uid && e.rrule) seriesByUid.set(uid, row.id);
+        created.push({ id: row.id, title: e.title });
+      } catch (error) {
+        const details = (error as { details?: { fields?: Array<{ field: string; message: string }> } }).details;
+        failed.push({
+          title: e.title,
+          message:
+            details?.fields?.map((f) => `${f.field.replace(/^body\./, '')} ${f.message}`).join('; ') ??
+            (error as Error).message,
+        });
+      }
+    }
+    return { created: created.length, failed, events: created };
+  }
+
   return {
+    importIcs,
     range,
     editOccurrence,
     deleteOccurrence,

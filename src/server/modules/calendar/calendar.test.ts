@@ -2,14 +2,18 @@
 // occurrence / following / all, validation, visibility, tasks in the range, reminders that fire
 // once (also with two app instances on one database, and late after downtime) as notifications
 // with an email and a live WebSocket message, and the private ICS feed read by ical.js.
+
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startSmtpSink } from '#test/fakes/smtp-sink.ts';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
 import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
+import { multipart } from '#test/support/multipart.ts';
 
 const PASSWORD = 'cedar-lantern-harbour-12';
 const clock = manualClock('2026-11-23T08:00:00Z');
@@ -298,6 +302,93 @@ describe('reminders and notifications', () => {
     clock.set('2026-11-23T10:01:00Z');
     for (let i = 0; i < 3; i++) await t.jobs.runDue(true);
     expect((await notificationsOf(owner)).data.map((n: { title: string }) => n.title)).toContain('Renew contract');
+  });
+});
+
+describe('.ics import', () => {
+  const upload = async (s: Session, name: string) => {
+    const body = multipart({}, { name, content: readFileSync(`test/fixtures/${name}`) });
+    return t.app.inject({
+      method: 'POST',
+      url: '/api/v1/calendar/import',
+      payload: body.payload,
+      headers: { ...bearer(s.accessToken), ...body.headers },
+    });
+  };
+
+  it('imports a Google Calendar export: the series, its skipped date, its moved occurrence, an all-day event', async () => {
+    await signInOwner();
+    const res = await upload(owner, 'google-calendar.ics');
+    expect(res.statusCode, res.body).toBe(200);
+    const data = res.json().data;
+    expect(data.created).toBe(3);
+    expect(data.failed).toEqual([{ title: '', message: expect.stringContaining('event 4') }]);
+    const items = (await range(owner, '2026-10-26T00:00:00Z', '2026-11-17T00:00:00Z')).filter((i) =>
+      i.title.startsWith('Imported stand-up'),
+    );
+    // 26 Oct; 2 Nov skipped (EXDATE); 9 Nov moved to 11:00; 16 Nov — all 09:00 Warsaw time otherwise.
+    expect(items.map((i) => [i.title, i.start])).toEqual([
+      ['Imported stand-up', '2026-10-26T09:00:00+01:00'],
+      ['Imported stand-up (late start)', '2026-11-09T11:00:00+01:00'],
+      ['Imported stand-up', '2026-11-16T09:00:00+01:00'],
+    ]);
+    const offsite = (await range(owner, '2026-11-24T00:00:00Z', '2026-11-25T00:00:00Z')).find(
+      (i) => i.title === 'Offsite',
+    );
+    expect(offsite).toMatchObject({ allDay: true });
+  });
+
+  it('imports an Outlook export with a Windows time zone name, and refuses a file that is not iCalendar', async () => {
+    const res = await upload(owner, 'outlook-calendar.ics');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data.created).toBe(1);
+    const review = (await range(owner, '2026-11-26T00:00:00Z', '2026-11-27T00:00:00Z')).find(
+      (i) => i.title === 'Quarterly review',
+    );
+    expect(review?.start).toBe('2026-11-26T14:00:00+01:00');
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/calendar/import',
+      ...(() => {
+        const body = multipart({}, { name: 'x.ics', content: Buffer.from('hello') });
+        return { payload: body.payload, headers: { ...bearer(owner.accessToken), ...body.headers } };
+      })(),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.fields[0].field).toBe('file');
+  });
+});
+
+describe('reminder email over SMTP', () => {
+  it('sends the reminder through SMTP with a plain-text and an HTML part', async () => {
+    const sink = await startSmtpSink();
+    const mailing = await createTestApp({ db, clock, jobsFollowClock: true, env: { SMTP_URL: sink.url } });
+    await mailing.app.ready();
+    try {
+      clock.set('2026-11-23T11:00:00Z');
+      await signInOwner();
+      await api(owner, 'PUT', '/api/v1/notifications/preferences', {
+        kind: 'event.reminder',
+        inApp: true,
+        email: true,
+      });
+      await createEvent(owner, {
+        title: 'Mailed reminder',
+        startAt: '2026-11-23T11:10:00Z',
+        endAt: '2026-11-23T11:20:00Z',
+        reminders: [5],
+      });
+      await mailing.jobs.runDue(true);
+      clock.set('2026-11-23T11:05:00Z');
+      for (let i = 0; i < 4; i++) await mailing.jobs.runDue(true);
+      const mail = await sink.waitFor((m) => m.subject === 'Reminder: Mailed reminder');
+      expect(mail.text).toContain('Mailed reminder');
+      expect(mail.html).toContain('Open in Albedo');
+      expect((mail.to as { text: string }).text).toBe('cal-owner@example.com');
+    } finally {
+      await mailing.close();
+      await sink.close();
+    }
   });
 });
 

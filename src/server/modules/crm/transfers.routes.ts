@@ -6,10 +6,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '#server/platform/errors.ts';
 import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/authenticate.ts';
+import { MAX_UPLOAD_BYTES, readUpload } from '#server/platform/http/upload.ts';
 import { parseListQuery } from './query.ts';
 import { DUPLICATE_CHOICES, type TransfersService } from './transfers.service.ts';
-
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 const id = z.object({ id: z.uuid({ message: 'must be an id' }) });
 const transferOut = z.object({
@@ -35,26 +34,6 @@ const transferOut = z.object({
 });
 const multipartDoc =
   'multipart/form-data with `file` (.csv, .xlsx or .vcf), `objectType`, and for imports optionally `mapping` (JSON: column → field), `dryRun` (true/false) and `onDuplicate` (skip, update, create).';
-
-/** Reads the one file and the text fields of a multipart upload. */
-async function readUpload(request: FastifyRequest) {
-  if (!request.isMultipart()) {
-    throw new ValidationError([{ field: 'body', message: 'send the file as multipart/form-data' }]);
-  }
-  const fields: Record<string, string> = {};
-  let file: { fileName: string; content: Buffer } | null = null;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const content = await part.toBuffer();
-      if (part.file.truncated) {
-        throw new ValidationError([{ field: 'file', message: `must be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB` }]);
-      }
-      file = { fileName: part.filename, content };
-    } else fields[part.fieldname] = String(part.value);
-  }
-  if (!file) throw new ValidationError([{ field: 'file', message: 'attach the file to import' }]);
-  return { file, fields };
-}
 
 export async function transferRoutes(
   app: FastifyInstance,
