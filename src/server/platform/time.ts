@@ -29,8 +29,23 @@ export function isTimezone(timezone: string): boolean {
   }
 }
 
+// Zone offsets change only on quarter-hour boundaries (DST and historical changes alike), so one
+// lookup serves every instant of the same quarter hour. Intl lookups are what expansion costs.
+const QUARTER_HOUR = 15 * 60_000;
+const offsets = new Map<string, number>();
+
 /** Offset of `timezone` from UTC at `date`, in minutes (e.g. 60 for Europe/Warsaw in winter). */
 export function offsetMinutes(date: Date, timezone: string): number {
+  const key = `${timezone}|${Math.floor(date.getTime() / QUARTER_HOUR)}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
+  const offset = lookupOffset(date, timezone);
+  if (offsets.size > 100_000) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
+}
+
+function lookupOffset(date: Date, timezone: string): number {
   const parts = partsFormatter(timezone).formatToParts(date);
   const n = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));

@@ -21,6 +21,23 @@ export interface Occurrence {
 
 const MAX_OCCURRENCES = 2000;
 
+// Parsing a rule and building its iterator costs more than stepping through it, and the same
+// series are expanded again and again (every calendar view, every reminder scan): keep them.
+const rules = new Map<string, InstanceType<typeof RRule>>();
+function ruleFor(event: SeriesLike): InstanceType<typeof RRule> {
+  const key = `${event.rrule}|${event.startAt.getTime()}|${event.timezone}`;
+  let rule = rules.get(key);
+  if (!rule) {
+    const options = RRule.parseString((event.rrule as string).replace(/^RRULE:/i, ''));
+    // UNTIL is an instant; the rule runs in floating local time, so it moves with it.
+    if (options.until) options.until = toFloating(options.until, event.timezone);
+    rule = new RRule({ ...options, dtstart: toFloating(event.startAt, event.timezone) });
+    if (rules.size >= 10_000) rules.delete(rules.keys().next().value as string);
+    rules.set(key, rule);
+  }
+  return rule;
+}
+
 /** Occurrences of `event` overlapping [from, to), in order; a single event yields itself. */
 export function occurrences(
   event: SeriesLike,
@@ -34,10 +51,7 @@ export function occurrences(
       ? [{ start: event.startAt, end: event.endAt }]
       : [];
   }
-  const options = RRule.parseString(event.rrule.replace(/^RRULE:/i, ''));
-  // UNTIL is an instant; the rule runs in floating local time, so it moves with it.
-  if (options.until) options.until = toFloating(options.until, event.timezone);
-  const rule = new RRule({ ...options, dtstart: toFloating(event.startAt, event.timezone) });
+  const rule = ruleFor(event);
   // Widen by the duration (an occurrence that started before `from` may still be going on) and a
   // day either side for the offset between floating and real time.
   const floatingFrom = new Date(toFloating(from, event.timezone).getTime() - duration - 86_400_000);
