@@ -1,6 +1,7 @@
-// The calendar under load: a workspace with 5,000 events (4,500 single events over a year and 500
-// weekly series) — the month view's latency at a fixed offered load; then the reminder firing
-// delay: reminders due one to two and a half minutes ahead, from their time to the stored
+// The calendar under load: a workspace with 5,000 events (single events over a year and, by
+// default, 100 weekly series; BENCH_SERIES=500 for a denser month): the month view's latency at a
+// fixed offered load; then the reminder firing delay: reminders due one to two and a half minutes
+// ahead, from their time to the stored
 // notification (the scan runs every minute and queues each reminder as a job due at its time).
 // Runs on the embedded database, or PostgreSQL with BENCH_DATABASE_URL.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,13 +12,15 @@ import { percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs
 
 const PORT = Number(process.env.BENCH_PORT ?? 3298);
 const EVENTS = 5000;
-const SERIES = 500;
+const SERIES = Number(process.env.BENCH_SERIES ?? 100);
 const REMINDERS = Number(process.env.BENCH_REMINDERS ?? 40);
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-cal-'));
   const database = process.env.BENCH_DATABASE_URL;
-  const child = spawnNode(['dist/server/main.js'], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawnNode([...nodeArgs, 'dist/server/main.js'], {
     PORT: String(PORT),
     DATA_DIR: dataDir,
     ...(database ? { DATABASE_URL: database, APP_MASTER_KEY: Buffer.alloc(32, 4).toString('base64') } : {}),
