@@ -67,7 +67,7 @@ export function createServices(deps: {
   const chat = createChatService({
     db,
     ai: config.ai,
-    tools: { records, search, leads, pipelines, members, clock },
+    tools: { calendar, records, search, leads, pipelines, members, clock },
     conversations,
     settings: aiSettings,
     usage,

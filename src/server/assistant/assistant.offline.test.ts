@@ -164,6 +164,57 @@ describe('the offline assistant', () => {
     expect((await get(owner, '/api/v1/contacts?count=true')).json().page.total).toBeGreaterThan(0);
   });
 
+  it('works the calendar: schedules a meeting, says what is on, cancels it after confirmation', async () => {
+    const id = await newConversation(t.app, owner);
+    const made = await say(t.app, owner, id, 'schedule meeting Budget review tomorrow at 3pm');
+    expect(made.calls[0]).toMatchObject({ toolName: 'create_event', input: { title: 'Budget review' } });
+    expect(made.text).toContain('Scheduled **Budget review**');
+    const created = (made.outputs.values().next().value as { created: { id: string } }).created;
+    const event = (await get(owner, `/api/v1/events/${created.id}`)).json().data;
+    expect(event).toMatchObject({ title: 'Budget review' });
+    const start = new Date(event.startAt);
+    const on = await say(t.app, owner, id, "what's on tomorrow");
+    expect(on.calls[0]?.toolName).toBe('whats_on');
+    expect(on.text).toContain('**Budget review**');
+    const cancel = await say(t.app, owner, id, 'cancel meeting Budget review');
+    expect(cancel.approvals).toHaveLength(1);
+    const yes = await say(t.app, owner, id, {
+      approvals: [{ id: cancel.approvals[0]?.approvalId as string, approved: true }],
+    });
+    expect(yes.text).toContain('Cancelled **Budget review**');
+    const day = `from=${new Date(start.getTime() - 3600_000).toISOString()}&to=${new Date(start.getTime() + 3600_000).toISOString()}`;
+    expect((await get(owner, `/api/v1/calendar?${day}`)).json().data).toEqual([]);
+  });
+
+  it('finds a free slot among members from their busy times, without showing their events', async () => {
+    // The next weekday, named as a person would ("on thursday"); the workspace runs on UTC.
+    const day = new Date();
+    do day.setUTCDate(day.getUTCDate() + 1);
+    while (day.getUTCDay() === 0 || day.getUTCDay() === 6);
+    const at = (h: number) =>
+      new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h)).toISOString();
+    const name = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][day.getUTCDay()];
+    const post = (s: Session, body: object) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/events', headers: bearer(s.accessToken), payload: body });
+    // The viewer is busy 09–10 (invited by the owner); the owner 10–11.
+    await post(owner, {
+      title: 'Viewer busy',
+      startAt: at(9),
+      endAt: at(10),
+      attendees: [{ email: 'ai-viewer@example.com', userId: viewer.user.id }],
+    });
+    await post(owner, { title: 'Owner busy', startAt: at(10), endAt: at(11) });
+    const id = await newConversation(t.app, owner);
+    const turn = await say(t.app, owner, id, `find a free slot with ai-viewer on ${name} for 60 minutes`);
+    expect(turn.calls[0]).toMatchObject({
+      toolName: 'find_free_slot',
+      input: { members: ['me', 'ai-viewer'], durationMinutes: 60 },
+    });
+    const out = turn.outputs.values().next().value as { slots: Array<{ start: string }> };
+    expect(out.slots[0]?.start).toBe(`${at(11).slice(0, 19)}+00:00`);
+    expect(JSON.stringify(out)).not.toContain('Viewer busy');
+  });
+
   it('lists, renames and deletes conversations; another member cannot see them', async () => {
     const id = await newConversation(t.app, owner, { title: 'Planning' });
     const renamed = await t.app.inject({

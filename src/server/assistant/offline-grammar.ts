@@ -54,6 +54,7 @@ export const HELP_TEXT = `I'm running in **offline mode** (no AI provider is con
 - **Notes**: "add note to Acme Corp: signed the NDA", "log a call with Jan Kowalski: wants a demo"
 - **Delete and restore**: "delete contact Jan Kowalski" (I ask you to confirm), "restore it"
 - **Overview**: "my tasks this week", "my overdue tasks", "pipeline summary", "show KPIs"
+- **Calendar**: "what's on tomorrow", "schedule meeting Budget review tomorrow at 3pm with Anna", "find a free slot with Anna this week for 30 minutes", "cancel meeting Budget review"
 - **Reminders**: "remind me to call Jan tomorrow at 9"
 
 Words like "him", "her" and "it" refer to the record we talked about last. An admin can add a model provider in Settings → AI for free-form conversation.`;
@@ -111,6 +112,39 @@ export function parseWhen(phrase: string, ctx: GrammarContext, defaultHour = 9):
     if (candidate.getTime() <= ctx.now.getTime()) day = { ...today, d: today.d + 1 };
   }
   return zoned(day.y, day.m, day.d, hour ?? (/\btonight\b/.test(p) ? 20 : defaultHour), minute, ctx.timezone);
+}
+
+/** [start, end) of the local day(s) a phrase names: today, tomorrow, a weekday, this week. */
+function dayRange(phrase: string, ctx: GrammarContext): { from: string; to: string } {
+  const today = localDate(ctx.now, ctx.timezone);
+  const p = phrase.toLowerCase();
+  if (/\b(this|the) week\b/.test(p)) {
+    const monday = today.d - ((today.weekday + 6) % 7);
+    return {
+      from: zoned(today.y, today.m, monday, 0, 0, ctx.timezone),
+      to: zoned(today.y, today.m, monday + 7, 0, 0, ctx.timezone),
+    };
+  }
+  if (/\bnext week\b/.test(p)) {
+    const monday = today.d - ((today.weekday + 6) % 7) + 7;
+    return {
+      from: zoned(today.y, today.m, monday, 0, 0, ctx.timezone),
+      to: zoned(today.y, today.m, monday + 7, 0, 0, ctx.timezone),
+    };
+  }
+  const start = parseWhen(
+    /\b(today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{4}-\d{2}-\d{2})\b/.test(p)
+      ? p.replace(/\bat .*$/, '')
+      : 'today',
+    ctx,
+    0,
+  ) as string;
+  const d = new Date(start);
+  const local = localDate(d, ctx.timezone);
+  return {
+    from: zoned(local.y, local.m, local.d, 0, 0, ctx.timezone),
+    to: zoned(local.y, local.m, local.d + 1, 0, 0, ctx.timezone),
+  };
 }
 
 // ---- pieces of commands ----
@@ -251,6 +285,83 @@ const rules: Rule[] = [
     const title = clean(phrase ? rest.slice(0, rest.length - (when?.[0].length ?? 0)) : rest);
     const at = parseWhen(phrase, ctx) ?? parseWhen('tomorrow', ctx);
     return calls({ toolName: 'create_reminder', input: { title: title.charAt(0).toUpperCase() + title.slice(1), at } });
+  },
+
+  // calendar: what's on, free slots, scheduling, cancelling
+  (t, ctx) => {
+    const m = t.match(
+      /^(?:what'?s|what is|show me|show)\s+(?:on\s+|my (?:calendar|agenda|schedule)\s*)(today|tomorrow|this week|next week|on \w+|\w+day|\d{4}-\d{2}-\d{2})?/i,
+    );
+    if (!m) return undefined;
+    return calls({ toolName: 'whats_on', input: dayRange(m[1] ?? 'today', ctx) });
+  },
+  (t, ctx) => {
+    const m = t.match(
+      /^(?:find|when is|when are)\s+(?:a\s+)?(?:free\s+)?(?:slot|time)\s+(?:with|for)\s+(.+?)(?:\s+(today|tomorrow|this week|next week|on \w+))?(?:\s+for\s+(\d+)\s*(minutes?|mins?|hours?|h))?$/i,
+    );
+    if (!m) return undefined;
+    const members = [
+      'me',
+      ...(m[1] as string)
+        .split(/\s*(?:,|\band\b)\s*/)
+        .map(clean)
+        .filter(Boolean),
+    ];
+    const amount = Number(m[3] ?? 30);
+    const minutes = /^h/i.test(m[4] ?? '') ? amount * 60 : amount;
+    return calls({
+      toolName: 'find_free_slot',
+      input: { members, durationMinutes: minutes, ...dayRange(m[2] ?? 'this week', ctx) },
+    });
+  },
+  (t, ctx) => {
+    const m = t.match(/^(?:schedule|book|plan|add|create|new)\s+(?:an?\s+)?(?:meeting|event|call)\s+(.+)$/i);
+    if (!m) return undefined;
+    let rest = m[1] as string;
+    const reminder = rest.match(/\s+remind(?: me)? (\d+) (minutes?|hours?) before$/i);
+    if (reminder) rest = rest.slice(0, rest.length - reminder[0].length);
+    const withWho = rest.match(/\s+with\s+(.+?)(?=\s+(?:today|tomorrow|on |next |at |in \d)|$)/i);
+    if (withWho) rest = rest.replace(withWho[0], '');
+    const when = rest.match(
+      new RegExp(`\\s+((?:${DATE_PHRASE})(?:\\s*(?:${TIME_PHRASE}))?|(?:${TIME_PHRASE}))\\s*$`, 'i'),
+    );
+    if (when) rest = rest.slice(0, rest.length - when[0].length);
+    const title = clean(rest.replace(/^(?:called|named|about|for)\s+/i, ''));
+    const startAt = parseWhen(when?.[1] ?? 'tomorrow', ctx);
+    const attendees = withWho
+      ? (withWho[1] as string)
+          .split(/\s*(?:,|\band\b)\s*/)
+          .map(clean)
+          .filter(Boolean)
+      : [];
+    const minutes = reminder ? Number(reminder[1]) * (/^h/i.test(reminder[2] as string) ? 60 : 1) : undefined;
+    return calls({
+      toolName: 'create_event',
+      input: {
+        title: title
+          ? title.charAt(0).toUpperCase() + title.slice(1)
+          : `Meeting${attendees.length ? ` with ${attendees.join(', ')}` : ''}`,
+        startAt,
+        ...(attendees.length ? { attendees } : {}),
+        ...(minutes !== undefined ? { reminders: [minutes] } : {}),
+      },
+    });
+  },
+  (t, ctx) => {
+    const m = t.match(/^(?:cancel|call off)\s+(?:the\s+)?(?:meeting|event|call)?\s*(.+)$/i);
+    if (!m) return undefined;
+    const ref = target(m[1] as string, 'events', ctx);
+    if (!ref) return { text: 'Which event should I cancel?' };
+    const { object: _o, ...rest } = ref;
+    return calls({ toolName: 'cancel_event', input: rest });
+  },
+  (t, ctx) => {
+    const m = t.match(/^(?:move|reschedule|push)\s+(?:the\s+)?(?:meeting|event|call)\s+(.+?)\s+to\s+(.+)$/i);
+    if (!m) return undefined;
+    const ref = target(m[1] as string, 'events', ctx);
+    if (!ref) return undefined;
+    const { object: _o, ...rest } = ref;
+    return calls({ toolName: 'move_event', input: { ...rest, startAt: parseWhen(m[2] as string, ctx) } });
   },
 
   // my tasks
@@ -589,7 +700,10 @@ export function reply(outcomes: ToolOutcome[]): string {
 }
 
 function replyOne({ toolName, output, denied }: ToolOutcome): string {
-  if (denied) return toolName.startsWith('bulk') ? 'OK, I changed nothing.' : 'OK, I did not delete it.';
+  if (denied) {
+    if (toolName === 'cancel_event') return 'OK, the event stays.';
+    return toolName.startsWith('bulk') ? 'OK, I changed nothing.' : 'OK, I did not delete it.';
+  }
   const o = (output ?? {}) as Record<string, unknown> & { ok?: boolean; error?: { message?: string } };
   if (o.ok === false) return `I couldn't do that: ${o.error?.message ?? 'something went wrong'}`;
   switch (toolName) {
@@ -682,6 +796,30 @@ function replyOne({ toolName, output, denied }: ToolOutcome): string {
         `- **Tasks**: ${tasks.open} open, ${tasks.overdue} overdue`,
       ].join('\n');
     }
+    case 'whats_on': {
+      const items = (o.items ?? []) as Compact[];
+      if (!items.length) return 'Nothing on then.';
+      return items
+        .map((i) => {
+          const start = String(i.fields?.start ?? '');
+          const time = /T(\d{2}:\d{2})/.exec(start)?.[1] ?? '';
+          return `- ${start.slice(0, 10)} ${time} ${i.object === 'tasks' ? `task: ${link(i)}` : `**${i.name}**`}${i.fields?.location ? ` (${formatValue(i.fields.location)})` : ''}`;
+        })
+        .join('\n');
+    }
+    case 'find_free_slot': {
+      const slots = (o.slots ?? []) as Array<{ start: string; end: string }>;
+      if (!slots.length) return 'I found no free time for everyone in that period (weekdays 09:00–17:00).';
+      return `Everyone is free:\n${slots.map((s) => `- ${s.start.slice(0, 10)} ${s.start.slice(11, 16)}–${s.end.slice(11, 16)}`).join('\n')}`;
+    }
+    case 'create_event': {
+      const r = o.created as Compact;
+      return `Scheduled **${r.name}** for ${formatValue(r.fields?.startAt).replace('T', ' ').slice(0, 16)}. It's on your [calendar](/calendar).`;
+    }
+    case 'move_event':
+      return `Moved **${(o.updated as Compact).name}** to ${formatValue((o.changed as Record<string, unknown>)?.startAt)}.`;
+    case 'cancel_event':
+      return `Cancelled **${(o.deleted as Compact).name}**.`;
     case 'bulk_update_records':
       return `Updated ${String(o.updated)} record(s).`;
     case 'bulk_delete_records':

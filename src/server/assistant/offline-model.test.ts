@@ -193,6 +193,24 @@ const CASES: Array<[utterance: string, tool: string, input: Record<string, unkno
   ['pipeline summary', 'pipeline_summary', {}],
   ['how is the pipeline looking', 'pipeline_summary', {}],
   ['show KPIs', 'kpi_summary', {}],
+  ["what's on tomorrow", 'whats_on', { from: '2026-11-24T00:00:00+01:00', to: '2026-11-25T00:00:00+01:00' }],
+  ['show my calendar this week', 'whats_on', { from: '2026-11-23T00:00:00+01:00', to: '2026-11-30T00:00:00+01:00' }],
+  [
+    'schedule meeting Budget review tomorrow at 3pm with Anna',
+    'create_event',
+    { title: 'Budget review', startAt: '2026-11-24T15:00:00+01:00', attendees: ['Anna'] },
+  ],
+  [
+    'find a free slot with Anna this week for 30 minutes',
+    'find_free_slot',
+    {
+      members: ['me', 'Anna'],
+      durationMinutes: 30,
+      from: '2026-11-23T00:00:00+01:00',
+      to: '2026-11-30T00:00:00+01:00',
+    },
+  ],
+  ['cancel meeting Budget review', 'cancel_event', { name: 'Budget review' }],
   ['remind me to call Jan tomorrow at 9', 'create_reminder', { title: 'Call Jan', at: '2026-11-24T09:00:00+01:00' }],
   [
     'remind me to send the invoice on friday at 2pm',

@@ -4,6 +4,7 @@
 import { type ToolSet, tool, zodSchema } from 'ai';
 import { z } from 'zod';
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
+import type { CalendarService } from '#server/modules/calendar/calendar.service.ts';
 import type { LeadsService } from '#server/modules/crm/leads.service.ts';
 import type { PipelinesService } from '#server/modules/crm/pipelines.service.ts';
 import type { Filter } from '#server/modules/crm/query.ts';
@@ -12,6 +13,7 @@ import type { SearchService } from '#server/modules/crm/search.service.ts';
 import type { MembersService } from '#server/modules/members/members.service.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { AppError, NotFound, ValidationError } from '#server/platform/errors.ts';
+import { isoInZone, toFloating } from '#server/platform/time.ts';
 
 export const OBJECTS = ['contacts', 'organizations', 'leads', 'deals', 'projects', 'tasks', 'notes'] as const;
 export type ObjectName = (typeof OBJECTS)[number];
@@ -20,6 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIST = 25;
 
 export interface ToolDeps {
+  calendar: CalendarService;
   records: RecordsService;
   search: SearchService;
   leads: LeadsService;
@@ -51,6 +54,7 @@ export function titleOf(object: string, row: Record<string, unknown>): string {
     case 'leads':
       return s(row.contactName) + (row.companyName ? ` (${s(row.companyName)})` : '');
     case 'tasks':
+    case 'events':
       return s(row.title);
     case 'notes':
       return s(row.body).slice(0, 80);
@@ -96,7 +100,35 @@ const fieldsSchema = z
  * Tool input schemas, built and converted to JSON Schema once per process (the AI SDK memoises
  * the conversion on the wrapper), not on every model call.
  */
+const when = z.string().datetime({ offset: true }).describe('ISO 8601 with offset, e.g. 2026-11-24T15:00:00+01:00');
 const INPUTS = {
+  whats_on: zodSchema(
+    z.strictObject({
+      from: when.describe('Start of the period (ISO 8601 with offset)'),
+      to: when.describe('End of the period (ISO 8601 with offset)'),
+    }),
+  ),
+  find_free_slot: zodSchema(
+    z.strictObject({
+      members: z.array(z.string().min(1).max(200)).min(1).max(20).describe('Member names or emails; "me" for the user'),
+      durationMinutes: z.number().int().min(5).max(480),
+      from: when,
+      to: when,
+    }),
+  ),
+  create_event: zodSchema(
+    z.strictObject({
+      title: z.string().min(1).max(300),
+      startAt: when,
+      endAt: when.optional(),
+      location: z.string().max(500).optional(),
+      rrule: z.string().max(200).optional().describe('e.g. FREQ=WEEKLY;BYDAY=MO'),
+      reminders: z.array(z.number().int().min(0).max(40_320)).max(5).optional().describe('Minutes before the start'),
+      attendees: z.array(z.string().min(1).max(254)).max(50).optional().describe('Member names, or email addresses'),
+    }),
+  ),
+  move_event: zodSchema(z.strictObject({ ...recordRef, startAt: when, endAt: when.optional() })),
+  cancel_event: zodSchema(z.strictObject({ ...recordRef })),
   search_records: zodSchema(
     z.strictObject({
       query: z.string().min(1).max(200),
@@ -186,10 +218,28 @@ function fieldGuide(records: RecordsService): string {
 
 /** Tool names by group, for the department profiles. */
 export const TOOL_GROUPS = {
-  read: ['search_records', 'list_records', 'get_record', 'my_tasks', 'pipeline_summary', 'kpi_summary'],
-  write: ['create_record', 'update_record', 'add_note', 'assign', 'create_reminder', 'restore_record'],
+  read: [
+    'search_records',
+    'list_records',
+    'get_record',
+    'my_tasks',
+    'pipeline_summary',
+    'kpi_summary',
+    'whats_on',
+    'find_free_slot',
+  ],
+  write: [
+    'create_record',
+    'update_record',
+    'add_note',
+    'assign',
+    'create_reminder',
+    'restore_record',
+    'create_event',
+    'move_event',
+  ],
   sales: ['convert_lead', 'move_deal_stage'],
-  destructive: ['delete_record', 'bulk_update_records', 'bulk_delete_records'],
+  destructive: ['delete_record', 'bulk_update_records', 'bulk_delete_records', 'cancel_event'],
 } as const;
 
 /** Tools that pause for the user's confirmation before they run. */
@@ -622,6 +672,143 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
             deals: Object.fromEntries(deals.map((d) => [d.key ?? 'none', { count: d.count, amount: d.sum ?? '0' }])),
             leads: Object.fromEntries(leads.map((l) => [l.key ?? 'none', l.count])),
             tasks: { open: openTasks.page.total ?? 0, overdue: overdue.page.total ?? 0 },
+          };
+        } catch (error) {
+          return failure(error);
+        }
+      },
+    }),
+    whats_on: tool({
+      description: "The user's events and tasks due in a period (e.g. tomorrow), in the workspace time zone.",
+      inputSchema: INPUTS.whats_on,
+      execute: async (input) => {
+        try {
+          const result = await deps.calendar.range(actor, { from: new Date(input.from), to: new Date(input.to) });
+          return {
+            ok: true as const,
+            timezone: result.timezone,
+            items: result.items.slice(0, 50).map((i) => ({
+              object: i.type === 'task' ? 'tasks' : 'events',
+              id: i.eventId ?? i.taskId ?? i.id,
+              name: i.title,
+              link: i.type === 'task' ? i.link : '/calendar',
+              fields: { start: i.start, end: i.end, location: i.location, recurring: i.recurring },
+            })),
+          };
+        } catch (error) {
+          return failure(error);
+        }
+      },
+    }),
+    find_free_slot: tool({
+      description:
+        'The first times in a period when all the given members are free for the duration, on weekdays 09:00–17:00 in the workspace time zone.',
+      inputSchema: INPUTS.find_free_slot,
+      execute: async (input) => {
+        try {
+          const ids = await Promise.all(input.members.map(memberId));
+          const from = new Date(input.from);
+          const to = new Date(input.to);
+          const busy = await deps.calendar.busy(actor, ids, from, to);
+          const zone = (await deps.calendar.range(actor, { from, to: new Date(from.getTime() + 60_000) })).timezone;
+          const length = input.durationMinutes * 60_000;
+          const slots: Array<{ start: string; end: string }> = [];
+          // Walk the period in quarter hours, within working hours, skipping busy times.
+          for (
+            let t = Math.ceil(from.getTime() / 900_000) * 900_000;
+            t + length <= to.getTime() && slots.length < 3;
+            t += 900_000
+          ) {
+            const local = toFloating(new Date(t), zone);
+            const endLocal = toFloating(new Date(t + length), zone);
+            const day = local.getUTCDay();
+            const startHour = local.getUTCHours() + local.getUTCMinutes() / 60;
+            const endHour = endLocal.getUTCHours() + endLocal.getUTCMinutes() / 60 || 24;
+            if (day === 0 || day === 6 || startHour < 9 || endHour > 17 || endLocal.getUTCDate() !== local.getUTCDate())
+              continue;
+            const clash = busy.some((b) => b.start.getTime() < t + length && b.end.getTime() > t);
+            if (clash) continue;
+            slots.push({ start: isoInZone(new Date(t), zone), end: isoInZone(new Date(t + length), zone) });
+            t += length - 900_000;
+          }
+          return { ok: true as const, timezone: zone, slots };
+        } catch (error) {
+          return failure(error);
+        }
+      },
+    }),
+    create_event: tool({
+      description:
+        'Create a calendar event. Attendees are members (by name) or email addresses. Give times with their offset.',
+      inputSchema: INPUTS.create_event,
+      execute: async (input) => {
+        try {
+          const attendees = await Promise.all(
+            (input.attendees ?? []).map(async (who) => {
+              if (/^[^@\s]+@[^@\s]+$/.test(who)) return { email: who.toLowerCase() };
+              const userId = await memberId(who);
+              const member = (await deps.members.list(actor)).find((m) => m.userId === userId);
+              return { email: member?.email ?? who, name: member?.name, userId };
+            }),
+          );
+          const start = new Date(input.startAt);
+          const row = await records.create(actor, 'events', {
+            title: input.title,
+            startAt: input.startAt,
+            endAt: input.endAt ?? new Date(start.getTime() + 3600_000).toISOString(),
+            ...(input.location ? { location: input.location } : {}),
+            ...(input.rrule ? { rrule: input.rrule } : {}),
+            ...(input.reminders ? { reminders: input.reminders } : {}),
+            ...(attendees.length ? { attendees } : {}),
+          });
+          return {
+            ok: true as const,
+            created: remember({
+              object: 'events',
+              id: row.id,
+              name: input.title,
+              link: '/calendar',
+              fields: { startAt: input.startAt },
+            }),
+          };
+        } catch (error) {
+          return failure(error);
+        }
+      },
+    }),
+    move_event: tool({
+      description: 'Move a (non-repeating) event to a new time; the length stays unless an end is given.',
+      inputSchema: INPUTS.move_event,
+      execute: async (input) => {
+        try {
+          const row = await resolve('events' as ObjectName, input);
+          const start = new Date(input.startAt);
+          const length = (row.endAt as Date).getTime() - (row.startAt as Date).getTime();
+          const updated = await records.update(actor, 'events', row.id, {
+            startAt: input.startAt,
+            endAt: input.endAt ?? new Date(start.getTime() + length).toISOString(),
+          });
+          return {
+            ok: true as const,
+            updated: remember({ object: 'events', id: updated.id, name: String(updated.title), link: '/calendar' }),
+            changed: { startAt: updated.startAt, endAt: updated.endAt },
+          };
+        } catch (error) {
+          return failure(error);
+        }
+      },
+    }),
+    cancel_event: tool({
+      description: 'Cancel (delete) an event, a whole series if it repeats. Asks the user to confirm first.',
+      inputSchema: INPUTS.cancel_event,
+      needsApproval: true,
+      execute: async (input) => {
+        try {
+          const row = await resolve('events' as ObjectName, input);
+          await records.remove(actor, 'events', row.id);
+          return {
+            ok: true as const,
+            deleted: { object: 'events', id: row.id, name: String(row.title), link: '/calendar' },
           };
         } catch (error) {
           return failure(error);

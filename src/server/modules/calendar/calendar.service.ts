@@ -596,7 +596,52 @@ export function createCalendarService(deps: {
     return { created: created.length, failed, events: created };
   }
 
+  /**
+   * Busy intervals of members in [from, to): their events (owned or attended), times only — what
+   * free/busy shows colleagues, so it reads past the usual visibility but returns no titles.
+   */
+  async function busy(
+    actor: Actor,
+    userIds: string[],
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ start: Date; end: Date }>> {
+    assertPermission(actor, 'calendar:events:read');
+    const rows = await withWorkspace(db, actor, async (tx) => {
+      const people = sql.join(
+        userIds.map((u) => sql`${u}::uuid`),
+        sql`, `,
+      );
+      return tx
+        .select({
+          startAt: events.startAt,
+          endAt: events.endAt,
+          timezone: events.timezone,
+          rrule: events.rrule,
+          exdates: events.exdates,
+        })
+        .from(events)
+        .where(
+          and(
+            eq(events.workspaceId, actor.workspaceId),
+            isNull(events.deletedAt),
+            lt(events.startAt, to),
+            or(isNotNull(events.rrule), gt(events.endAt, from)),
+            or(
+              sql`${events.ownerId} in (${people})`,
+              sql`exists (select 1 from jsonb_array_elements(${events.attendees}) a where a->>'userId' in (${sql.join(
+                userIds.map((u) => sql`${u}`),
+                sql`, `,
+              )}))`,
+            ),
+          ),
+        );
+    });
+    return rows.flatMap((e) => occurrences(e, from, to)).sort((a, b) => a.start.getTime() - b.start.getTime());
+  }
+
   return {
+    busy,
     importIcs,
     range,
     editOccurrence,
