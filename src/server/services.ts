@@ -63,7 +63,15 @@ export function createServices(deps: {
   const usage = createUsageService({ db, clock });
   const hub = deps.hub ?? createRealtimeHub();
   const notifications = createNotificationsService({ db, mailer, hub, publicUrl: config.publicUrl, clock });
-  const calendar = createCalendarService({ db, jobs, records, notifications, publicUrl: config.publicUrl, clock });
+  const calendar = createCalendarService({
+    db,
+    mailer,
+    jobs,
+    records,
+    notifications,
+    publicUrl: config.publicUrl,
+    clock,
+  });
   const chat = createChatService({
     db,
     ai: config.ai,

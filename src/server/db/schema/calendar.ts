@@ -112,3 +112,22 @@ export const calendarFeeds = pgTable(
   },
   (t) => [uniqueIndex('calendar_feeds_token_idx').on(t.tokenHash), tenantPolicy('calendar_feeds')],
 ).enableRLS();
+
+/** What each external attendee has been sent: one invitation per event revision (SEQUENCE). */
+export const eventInvitations = pgTable(
+  'event_invitations',
+  {
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
+    eventId: uuid('event_id').notNull(),
+    email: text('email').notNull(),
+    sequence: integer('sequence').notNull(),
+    method: text('method').$type<'REQUEST' | 'CANCEL'>().notNull(),
+    createdAt: createdAtColumn(),
+  },
+  (t) => [
+    uniqueIndex('event_invitations_once_idx').on(t.workspaceId, t.eventId, t.email, t.sequence, t.method),
+    index('event_invitations_event_idx').on(t.eventId),
+    tenantPolicy('event_invitations'),
+  ],
+).enableRLS();

@@ -1,6 +1,6 @@
 // Outgoing mail, written in the transaction of the change that causes it (transactional outbox).
 // A job delivers it over SMTP when SMTP_URL is set; otherwise it stays here for admins to read.
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAtColumn, idColumn } from './columns.ts';
 import { tenantPolicy } from './tenancy.ts';
 
@@ -19,6 +19,8 @@ export const outboxEmails = pgTable(
     /** Template name, e.g. `password-reset`: lets tests and admins tell mails apart. */
     template: text('template').notNull(),
     status: text('status').$type<(typeof MAIL_STATUSES)[number]>().notNull().default('queued'),
+    /** An iCalendar invitation sent with the mail (METHOD:REQUEST or CANCEL), as calendar apps read it. */
+    calendar: jsonb('calendar').$type<{ method: 'REQUEST' | 'CANCEL'; content: string }>(),
     error: text('error'),
     createdAt: createdAtColumn(),
     sentAt: timestamp('sent_at', { withTimezone: true }),

@@ -4,9 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { calendarFeeds, events } from '#server/db/schema/calendar.ts';
+import { calendarFeeds, eventInvitations, events } from '#server/db/schema/calendar.ts';
 import { tasks } from '#server/db/schema/crm.ts';
-import { members } from '#server/db/schema/identity.ts';
+import { members, users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { eventKind, readableBy } from '#server/modules/crm/kinds.ts';
 import type { RecordRow, RecordsService } from '#server/modules/crm/records.service.ts';
@@ -17,8 +17,9 @@ import type { Database } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import { NotFound, ValidationError } from '#server/platform/errors.ts';
 import { defineJob, type JobQueue } from '#server/platform/jobs/queue.ts';
+import type { Mailer } from '#server/platform/mail/mailer.ts';
 import { isoInZone } from '#server/platform/time.ts';
-import { type FeedEvent, renderFeed } from './ics.ts';
+import { type FeedEvent, renderFeed, renderInvitation } from './ics.ts';
 import { parseIcs } from './ics-import.ts';
 import { endRuleBefore, occurrences } from './recurrence.ts';
 
@@ -55,6 +56,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 
 export function createCalendarService(deps: {
   db: Database;
+  mailer: Mailer;
   jobs: JobQueue;
   records: RecordsService;
   notifications: NotificationsService;
@@ -342,6 +344,92 @@ export function createCalendarService(deps: {
   });
 
   /**
+   * Sends external attendees (people without an Albedo account here) real iCalendar invitations:
+   * a REQUEST for each revision of an event (its SEQUENCE), a CANCEL when the event is deleted or
+   * they are taken off it. The invitations table makes each one go out once, across instances.
+   */
+  async function syncInvitations(workspaceId: string): Promise<number> {
+    const now = clock();
+    const since = new Date(now.getTime() - 2 * 86_400_000);
+    return asSystem(db, workspaceId, async (tx) => {
+      const changed = await tx
+        .select()
+        .from(events)
+        .where(
+          and(
+            eq(events.workspaceId, workspaceId),
+            or(gt(events.updatedAt, since), gt(events.deletedAt, since)),
+            isNull(events.seriesId),
+          ),
+        );
+      let sent = 0;
+      for (const e of changed) {
+        const sentBefore = await tx
+          .select({ email: eventInvitations.email, method: eventInvitations.method })
+          .from(eventInvitations)
+          .where(and(eq(eventInvitations.workspaceId, workspaceId), eq(eventInvitations.eventId, e.id)));
+        const invited = new Set(sentBefore.filter((r) => r.method === 'REQUEST').map((r) => r.email));
+        const cancelled = new Set(sentBefore.filter((r) => r.method === 'CANCEL').map((r) => r.email));
+        const external = e.deletedAt ? [] : e.attendees.filter((a) => !a.userId).map((a) => a.email.toLowerCase());
+        const plans: Array<{ email: string; method: 'REQUEST' | 'CANCEL'; sequence: number }> = [
+          ...external.map((email) => ({ email, method: 'REQUEST' as const, sequence: e.sequence })),
+          ...[...invited]
+            .filter((email) => !external.includes(email) && !cancelled.has(email))
+            .map((email) => ({ email, method: 'CANCEL' as const, sequence: e.sequence + 1 })),
+        ];
+        if (!plans.length) continue;
+        const [organizer] = await tx
+          .select({ name: users.name, email: users.email })
+          .from(users)
+          .where(eq(users.id, e.ownerId));
+        if (!organizer) continue;
+        for (const plan of plans) {
+          const [row] = await tx
+            .insert(eventInvitations)
+            .values({
+              workspaceId,
+              eventId: e.id,
+              email: plan.email,
+              sequence: plan.sequence,
+              method: plan.method,
+              createdAt: now,
+            })
+            .onConflictDoNothing()
+            .returning({ id: eventInvitations.id });
+          if (!row) continue;
+          const when = new Intl.DateTimeFormat('en-GB', {
+            timeZone: e.timezone,
+            dateStyle: 'full',
+            timeStyle: e.allDay ? undefined : 'short',
+          }).format(e.startAt);
+          await deps.mailer.send(tx, {
+            to: plan.email,
+            template: 'event-invitation',
+            workspaceId,
+            values: {
+              organizer: organizer.name,
+              title: e.title,
+              when,
+              location: e.location,
+              cancelled: plan.method === 'CANCEL',
+              updated: plan.method === 'REQUEST' && invited.has(plan.email),
+            },
+            calendar: {
+              method: plan.method,
+              content: renderInvitation(
+                { ...e, sequence: plan.sequence },
+                { method: plan.method, organizer, publicUrl: deps.publicUrl },
+              ),
+            },
+          });
+          sent++;
+        }
+      }
+      return sent;
+    });
+  }
+
+  /**
    * Queues every reminder due in (now − 24 h, now + 3 min] as a job at its exact time. A job's
    * singleton key and the notification's dedupe key make each fire once, however many instances
    * scan; reminders missed while the server was down are found by the look-back and marked late.
@@ -431,6 +519,7 @@ export function createCalendarService(deps: {
           dedupeKey: `reminder:task:${t.id}:${fireAt.toISOString()}:${userId}`,
         });
       }
+      await syncInvitations(workspaceId);
       for (const plan of plans) {
         const job = await deps.jobs.enqueue(fireJob, plan, {
           workspaceId,

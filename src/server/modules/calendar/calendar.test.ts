@@ -392,6 +392,74 @@ describe('reminder email over SMTP', () => {
   });
 });
 
+describe('invitations to external attendees', () => {
+  it('sends a real iCalendar REQUEST, an update with a higher SEQUENCE, and a CANCEL', async () => {
+    const sink = await startSmtpSink();
+    const mailing = await createTestApp({ db, clock, jobsFollowClock: true, env: { SMTP_URL: sink.url } });
+    await mailing.app.ready();
+    const calendarPart = (mail: { attachments: Array<{ contentType: string; content: Buffer }> }) => {
+      const part = mail.attachments.find(
+        (a) => a.contentType.startsWith('text/calendar') || a.contentType === 'application/ics',
+      );
+      return new ICAL.Component(ICAL.parse(String(part?.content ?? '')));
+    };
+    const run = async () => {
+      clock.advance(60_000);
+      for (let i = 0; i < 3; i++) await mailing.jobs.runDue(true);
+    };
+    try {
+      clock.set('2026-11-23T12:00:00Z');
+      await signInOwner();
+      const event = await createEvent(owner, {
+        title: 'Partner demo',
+        startAt: '2026-11-30T14:00:00+01:00',
+        endAt: '2026-11-30T15:00:00+01:00',
+        location: 'Teams',
+        attendees: [{ email: 'guest@partner.example', name: 'Gina Guest' }],
+      });
+      await run();
+      const invite = await sink.waitFor((m) => m.subject === 'Invitation: Partner demo');
+      const first = calendarPart(invite as never);
+      expect(first.getFirstPropertyValue('method')).toBe('REQUEST');
+      const vevent = first.getFirstSubcomponent('vevent');
+      expect(vevent?.getFirstPropertyValue('sequence')).toBe(0);
+      expect(String(vevent?.getFirstPropertyValue('organizer'))).toBe('mailto:cal-owner@example.com');
+      expect(String(vevent?.getFirstPropertyValue('attendee'))).toBe('mailto:guest@partner.example');
+      expect(invite.text).toContain('Cal Owner invites you to Partner demo');
+
+      // Another scan sends nothing new; a change sends the update.
+      await run();
+      expect(sink.messages.filter((m) => m.subject?.includes('Partner demo'))).toHaveLength(1);
+      await signInOwner();
+      await api(owner, 'PATCH', `/api/v1/events/${event.id}`, {
+        startAt: '2026-11-30T15:00:00+01:00',
+        endAt: '2026-11-30T16:00:00+01:00',
+      });
+      await run();
+      const update = await sink.waitFor((m) => m.subject === 'Updated invitation: Partner demo');
+      expect(
+        calendarPart(update as never)
+          .getFirstSubcomponent('vevent')
+          ?.getFirstPropertyValue('sequence'),
+      ).toBe(1);
+
+      await signInOwner();
+      await api(owner, 'DELETE', `/api/v1/events/${event.id}`);
+      await run();
+      const cancel = await sink.waitFor((m) => m.subject === 'Cancelled: Partner demo');
+      const cancelled = calendarPart(cancel as never);
+      expect(cancelled.getFirstPropertyValue('method')).toBe('CANCEL');
+      expect(cancelled.getFirstSubcomponent('vevent')?.getFirstPropertyValue('sequence')).toBe(2);
+      expect(cancelled.getFirstSubcomponent('vevent')?.getFirstPropertyValue('uid')).toBe(
+        first.getFirstSubcomponent('vevent')?.getFirstPropertyValue('uid'),
+      );
+    } finally {
+      await mailing.close();
+      await sink.close();
+    }
+  });
+});
+
 describe('the private ICS feed', () => {
   it('serves the user events as iCalendar that ical.js reads, until it is revoked', async () => {
     expect((await api(owner, 'GET', '/api/v1/calendar/feed')).json().data.active).toBe(false);

@@ -90,6 +90,34 @@ export function renderEvent(e: FeedEvent, options: { publicUrl: string; method?:
   return lines;
 }
 
+/**
+ * An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL) for one attendee, as
+ * Gmail, Outlook and Apple Mail read them: the organizer, the SEQUENCE that orders updates.
+ */
+export function renderInvitation(
+  e: FeedEvent,
+  options: { method: 'REQUEST' | 'CANCEL'; organizer: { name: string; email: string }; publicUrl: string },
+): string {
+  const body = renderEvent(e, options);
+  const end = body.lastIndexOf('END:VEVENT');
+  const extra = [
+    `ORGANIZER;CN="${options.organizer.name.replace(/"/g, "'")}":mailto:${options.organizer.email}`,
+    `STATUS:${options.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,
+  ];
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Albedo//Albedo CRM//EN',
+    'CALSCALE:GREGORIAN',
+    `METHOD:${options.method}`,
+    ...body.slice(0, end),
+    ...extra,
+    ...body.slice(end),
+    'END:VCALENDAR',
+  ];
+  return `${lines.map(fold).join('\r\n')}\r\n`;
+}
+
 /** A whole calendar: the subscription feed. */
 export function renderFeed(list: FeedEvent[], options: { name: string; publicUrl: string }): string {
   const lines = [

@@ -40,6 +40,11 @@ export function createMailer(options: MailerOptions) {
           subject: mail.subject,
           text: mail.text,
           html: mail.html,
+          // A calendar invitation travels as a text/calendar part with its METHOD, as mail clients
+          // (Gmail, Outlook) expect to offer Accept/Decline.
+          ...(mail.calendar
+            ? { icalEvent: { method: mail.calendar.method, filename: 'invite.ics', content: mail.calendar.content } }
+            : {}),
         });
         await db.orm
           .update(outboxEmails)
@@ -61,7 +66,13 @@ export function createMailer(options: MailerOptions) {
   /** Queues a mail from a template inside `tx`: it exists, and is sent, only if the change commits. */
   async function send<T extends TemplateName>(
     tx: Tx,
-    message: { to: string; template: T; values: TemplateValues<T>; workspaceId?: string | null },
+    message: {
+      to: string;
+      template: T;
+      values: TemplateValues<T>;
+      workspaceId?: string | null;
+      calendar?: { method: 'REQUEST' | 'CANCEL'; content: string } | undefined;
+    },
   ): Promise<string> {
     const render = templates[message.template] as (values: TemplateValues<T>) => RenderedMail;
     const rendered = render(message.values);
@@ -72,6 +83,7 @@ export function createMailer(options: MailerOptions) {
         to: message.to,
         template: message.template,
         ...rendered,
+        calendar: message.calendar ?? null,
         status: smtpUrl ? 'queued' : 'outbox',
       })
       .returning({ id: outboxEmails.id });

@@ -23,6 +23,25 @@ function mail(subject: string, paragraphs: string[], action?: { label: string; u
 }
 
 export const templates = {
+  'event-invitation': (v: {
+    organizer: string;
+    title: string;
+    when: string;
+    location: string | null;
+    cancelled: boolean;
+    updated: boolean;
+  }) =>
+    mail(
+      v.cancelled ? `Cancelled: ${v.title}` : v.updated ? `Updated invitation: ${v.title}` : `Invitation: ${v.title}`,
+      [
+        v.cancelled
+          ? `${v.organizer} cancelled ${v.title} (${v.when}).`
+          : `${v.organizer} invites you to ${v.title} — ${v.when}${v.location ? `, ${v.location}` : ''}.`,
+        v.cancelled
+          ? 'Your calendar app removes it with the attached update.'
+          : 'Your calendar app can add it and answer from the attached invitation.',
+      ],
+    ),
   reminder: (v: { name: string; title: string; when: string; url: string; late: boolean }) =>
     mail(
       `Reminder: ${v.title}`,
