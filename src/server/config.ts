@@ -97,6 +97,12 @@ const envSchema = z.object({
   AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   AI_HISTORY_TOKEN_BUDGET: z.coerce.number().int().min(200).max(2_000_000).default(24_000),
+  // How often reminders are looked for (each is then queued for its exact time); six fields for seconds.
+  REMINDER_SCAN_CRON: z
+    .string()
+    .trim()
+    .default('* * * * *')
+    .refine((v) => /^(\S+\s+){4,5}\S+$/.test(v), { message: 'must be a cron expression such as "* * * * *"' }),
 });
 
 /** A model provider as the environment or a workspace's settings describe it. */
@@ -143,6 +149,8 @@ export interface Config {
   /** Requests per minute: per IP on sign-in endpoints, per user and per workspace on the API. */
   rateLimits: { authPerIp: number; perUser: number; perWorkspace: number; assistantPerUser: number };
   ai: AiConfig;
+  /** Cron of the reminder scan (UTC). */
+  reminderScanCron: string;
 }
 
 export class ConfigError extends Error {
@@ -219,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       perWorkspace: e.RATE_LIMIT_WORKSPACE_PER_MINUTE,
       assistantPerUser: e.RATE_LIMIT_ASSISTANT_PER_MINUTE,
     },
+    reminderScanCron: e.REMINDER_SCAN_CRON,
     ai: {
       providers: environmentProviders(e),
       stepLimit: e.AI_STEP_LIMIT,

@@ -57,6 +57,8 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export function createCalendarService(deps: {
   db: Database;
   mailer: Mailer;
+  /** Cron of the reminder scan; every minute by default. */
+  scanCron?: string | undefined;
   jobs: JobQueue;
   records: RecordsService;
   notifications: NotificationsService;
@@ -544,7 +546,7 @@ export function createCalendarService(deps: {
     deps.jobs.register(scanJob);
     await deps.jobs.schedule({
       name: 'calendar.reminders.scan',
-      cron: '* * * * *',
+      cron: deps.scanCron ?? '* * * * *',
       timezone: 'UTC',
       job: scanJob,
       payload: {},
