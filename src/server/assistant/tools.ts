@@ -15,7 +15,7 @@ import type { Actor } from '#server/platform/actor.ts';
 import { AppError, NotFound, ValidationError } from '#server/platform/errors.ts';
 import { isoInZone, toFloating } from '#server/platform/time.ts';
 
-export const OBJECTS = ['contacts', 'organizations', 'leads', 'deals', 'projects', 'tasks', 'notes'] as const;
+export const OBJECTS = ['contacts', 'organizations', 'leads', 'deals', 'projects', 'tasks', 'notes', 'events'] as const;
 export type ObjectName = (typeof OBJECTS)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -132,7 +132,7 @@ const INPUTS = {
   search_records: zodSchema(
     z.strictObject({
       query: z.string().min(1).max(200),
-      objects: z.array(objectSchema).max(7).optional(),
+      objects: z.array(objectSchema).max(8).optional(),
       limit: z.number().int().min(1).max(MAX_LIST).optional(),
     }),
   ),
@@ -781,7 +781,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
       inputSchema: INPUTS.move_event,
       execute: async (input) => {
         try {
-          const row = await resolve('events' as ObjectName, input);
+          const row = await resolve('events', input);
           const start = new Date(input.startAt);
           const length = (row.endAt as Date).getTime() - (row.startAt as Date).getTime();
           const updated = await records.update(actor, 'events', row.id, {
@@ -804,7 +804,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
       needsApproval: true,
       execute: async (input) => {
         try {
-          const row = await resolve('events' as ObjectName, input);
+          const row = await resolve('events', input);
           await records.remove(actor, 'events', row.id);
           return {
             ok: true as const,
