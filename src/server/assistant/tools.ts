@@ -207,8 +207,9 @@ function fieldGuide(records: RecordsService): string {
   if (known) return known;
   const guide = OBJECTS.map((o) => {
     const kind = records.kindOf(o);
+    // Fields the calendar manages itself (occurrence overrides, skipped dates) are left to its tools.
     const keys = Object.entries(kind.fields)
-      .filter(([, f]) => !f.readOnly)
+      .filter(([k, f]) => !f.readOnly && !['exdates', 'seriesId', 'originalStartAt'].includes(k))
       .map(([k, f]) => (f.type === 'enum' && f.values ? `${k} (${f.values.join('|')})` : k));
     return `${o}: ${keys.join(', ')}`;
   }).join('\n');
@@ -385,7 +386,8 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
       },
     }),
     list_records: tool({
-      description: `List records of one kind, optionally filtered (field equals value), searched and sorted. Use mine=true for the user's own records. Sort like "-updatedAt" or "name". Fields:\n${guide}`,
+      description:
+        'List records of one kind, optionally filtered (field equals value), searched and sorted. Use mine=true for the user\'s own records. Sort like "-updatedAt" or "name". The field keys are listed with create_record.',
       inputSchema: INPUTS.list_records,
       execute: async (input) => {
         try {
