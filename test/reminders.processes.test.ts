@@ -100,5 +100,6 @@ describe.runIf(usingPostgres)('reminders with two server processes', () => {
     expect(fired).toHaveLength(8);
     const mails = await db.query(`select 1 from outbox_emails where template = 'reminder'`);
     expect(mails).toHaveLength(8);
-  });
+    // Two servers starting under a loaded CI machine take a while; the waits above are bounded.
+  }, 120_000);
 });
