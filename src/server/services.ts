@@ -67,6 +67,7 @@ export function createServices(deps: {
     db,
     mailer,
     jobs,
+    scanCron: config.reminderScanCron,
     records,
     notifications,
     publicUrl: config.publicUrl,
