@@ -8,6 +8,7 @@ import listPlugin from '@fullcalendar/list';
 import FullCalendar from '@fullcalendar/react';
 import timeGridPlugin from '@fullcalendar/timegrid';
 import { Anchor, Button, Checkbox, Group, Modal, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -55,6 +56,8 @@ export function CalendarPage() {
   const [creating, setCreating] = useState<{ start: Date; end: Date; allDay: boolean } | null>(null);
   const [selected, setSelected] = useState<Item | null>(null);
   const [asking, setAsking] = useState<{ run: (scope: Scope) => Promise<void>; revert: () => void } | null>(null);
+  // Read at once (not after the first paint): the toolbar layout is fixed when the calendar mounts.
+  const narrow = useMediaQuery('(max-width: 48em)', undefined, { getInitialValueInEffect: false });
   const refetch = () => calendar.current?.getApi().refetchEvents();
 
   async function load(info: { start: Date; end: Date }): Promise<EventInput[]> {
@@ -138,14 +141,19 @@ export function CalendarPage() {
       </Group>
       <div data-testid="calendar">
         <FullCalendar
+          // A rotated phone or resized window changes the toolbar: mount it afresh.
+          key={narrow ? 'narrow' : 'wide'}
           ref={calendar}
           plugins={[dayGridPlugin, timeGridPlugin, listPlugin, interactionPlugin]}
           initialView="timeGridWeek"
-          headerToolbar={{
-            left: 'prev,next today',
-            center: 'title',
-            right: 'dayGridMonth,timeGridWeek,timeGridDay,listWeek',
-          }}
+          // On a phone the view buttons move below the grid, so the title keeps the header's width.
+          headerToolbar={
+            narrow
+              ? { left: 'prev,next', center: 'title', right: 'today' }
+              : { left: 'prev,next today', center: 'title', right: 'dayGridMonth,timeGridWeek,timeGridDay,listWeek' }
+          }
+          footerToolbar={narrow ? { center: 'dayGridMonth,timeGridWeek,timeGridDay,listWeek' } : false}
+          titleFormat={narrow ? { month: 'short', day: 'numeric' } : undefined}
           buttonText={{ today: 'Today', month: 'Month', week: 'Week', day: 'Day', list: 'Agenda' }}
           firstDay={1}
           nowIndicator
