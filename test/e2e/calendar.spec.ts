@@ -57,7 +57,9 @@ test('create a weekly event in week view, see it the following weeks, move one o
 
   // Drag this week's occurrence one hour down: only this one moves.
   // In the middle of the screen, so the drag has room below it on a phone too.
-  await events().first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await events()
+    .first()
+    .evaluate((el) => el.scrollIntoView({ block: 'center' }));
   const box = await events().first().boundingBox();
   if (!box) throw new Error('no event box');
   const slot = await page.locator('.fc-timegrid-slot').nth(1).boundingBox();

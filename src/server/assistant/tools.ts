@@ -712,7 +712,7 @@ export function buildTools(deps: ToolDeps, ctx: ToolContext, allowed?: ReadonlyS
           const from = new Date(input.from);
           const to = new Date(input.to);
           const busy = await deps.calendar.busy(actor, ids, from, to);
-          const zone = (await deps.calendar.range(actor, { from, to: new Date(from.getTime() + 60_000) })).timezone;
+          const zone = await deps.calendar.timezoneOf(actor);
           const length = input.durationMinutes * 60_000;
           const slots: Array<{ start: string; end: string }> = [];
           // Walk the period in quarter hours, within working hours, skipping busy times.

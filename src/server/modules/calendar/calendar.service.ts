@@ -733,6 +733,8 @@ export function createCalendarService(deps: {
 
   return {
     busy,
+    /** The workspace's time zone, in which the calendar answers. */
+    timezoneOf: (actor: Actor) => workspaceZone(actor.workspaceId, actor),
     importIcs,
     range,
     editOccurrence,
