@@ -19,6 +19,12 @@ const OTHER_WORKSPACES = 9;
 const OTHER_CONTACTS = Number(process.env.BENCH_OTHER_CONTACTS ?? 2_000);
 const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const PG_URL = process.env.BENCH_DATABASE_URL;
+// For working on one figure: BENCH_CASES=get,search measures only the cases whose names contain
+// one of the words; BENCH_SKIP_IMPORT=1 leaves out bulk create and the import.
+const ONLY = process.env.BENCH_CASES?.split(',').filter(Boolean);
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+const NODE_ARGS = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+const wanted = (name) => !ONLY || ONLY.some((w) => name.includes(w));
 const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 const PASSWORD = 'bench-harbour-lantern-7';
 let nextPort = 4000 + Math.floor(Math.random() * 50);
@@ -174,7 +180,7 @@ async function section(label, env) {
   const floorPort = nextPort++;
   const base = `http://127.0.0.1:${port}`;
   // Start once to migrate and create the workspaces.
-  let app = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
+  let app = spawnNode([...NODE_ARGS, 'dist/server/main.js'], { ...env, PORT: String(port) });
   await waitFor200(`${base}/health/ready`, app);
   const owners = [];
   for (let w = 0; w <= OTHER_WORKSPACES; w++) {
@@ -218,7 +224,7 @@ async function section(label, env) {
     floorDir = mkdtempSync(path.join(tmpdir(), 'albedo-bench-crm-floor-'));
     cpSync(env.DATA_DIR, floorDir, { recursive: true });
     floorEnv = { ...env, DATA_DIR: floorDir };
-    app = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
+    app = spawnNode([...NODE_ARGS, 'dist/server/main.js'], { ...env, PORT: String(port) });
     await waitFor200(`${base}/health/ready`, app);
   }
   const floor = spawnNode(['bench/crm-floor.mjs', String(floorPort)], {
@@ -278,68 +284,73 @@ async function section(label, env) {
     ],
   ];
   const rows = [];
-  for (const [name, make] of cases) {
+  for (const [name, make] of cases.filter(([name]) => wanted(name))) {
     const albedoSat = await load({ ...make(base, headers), connections: SATURATION });
     const floorSat = await load({ ...make(floorBase, {}), connections: SATURATION });
     const albedoFixed = await load({ ...make(base, headers), connections: 8, overallRate: FIXED_RATE });
     rows.push({ name, albedoSat, floorSat, albedoFixed });
   }
-  const createSat = await load({
-    url: base,
-    requests: createRequests('/api/v1/contacts', headers),
-    connections: SATURATION,
-  });
-  const floorCreate = await load({
-    url: floorBase,
-    requests: createRequests('/contacts', {}),
-    connections: SATURATION,
-  });
-  const createFixed = await load({
-    url: base,
-    requests: createRequests('/api/v1/contacts', headers),
-    connections: 8,
-    overallRate: FIXED_RATE,
-  });
-  rows.push({ name: 'create', albedoSat: createSat, floorSat: floorCreate, albedoFixed: createFixed });
+  if (wanted('create')) {
+    const createSat = await load({
+      url: base,
+      requests: createRequests('/api/v1/contacts', headers),
+      connections: SATURATION,
+    });
+    const floorCreate = await load({
+      url: floorBase,
+      requests: createRequests('/contacts', {}),
+      connections: SATURATION,
+    });
+    const createFixed = await load({
+      url: base,
+      requests: createRequests('/api/v1/contacts', headers),
+      connections: 8,
+      overallRate: FIXED_RATE,
+    });
+    rows.push({ name: 'create', albedoSat: createSat, floorSat: floorCreate, albedoFixed: createFixed });
+  }
 
   const bulkTimes = [];
-  for (let i = 0; i < 5; i++) {
-    const items = Array.from({ length: 1000 }, (_, k) => ({
-      firstName: 'Bulk',
-      lastName: `B${i}-${k}`,
-      email: `bulk.${i}.${k}.${Date.now()}@bench.example`,
-    }));
-    const t = performance.now();
-    const res = await fetch(`${base}/api/v1/contacts/bulk`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ items }),
-    });
-    await res.arrayBuffer();
-    bulkTimes.push(performance.now() - t);
-  }
-  bulkTimes.sort((a, b) => a - b);
-
-  // CSV import of IMPORT_ROWS new contacts through the real upload, job and record service.
-  const csv = ['First Name,Last Name,Email,Job Title'];
-  for (let i = 0; i < IMPORT_ROWS; i++) {
-    const p = person(10_000_000 + i);
-    csv.push(`${p.firstName},${p.lastName},import.${i}.${p.email},Engineer`);
-  }
-  const form = new FormData();
-  form.set('objectType', 'contacts');
-  form.set('file', new Blob([csv.join('\n')], { type: 'text/csv' }), 'bench.csv');
-  const tImport = performance.now();
-  const started = await (await fetch(`${base}/api/v1/imports`, { method: 'POST', headers, body: form })).json();
   let imported;
+  let importSeconds = 0;
   let peakRss = rssMb(app.pid);
-  for (;;) {
-    await sleep(500);
-    peakRss = Math.max(peakRss, rssMb(app.pid));
-    imported = (await (await fetch(`${base}/api/v1/imports/${started.data.id}`, { headers })).json()).data;
-    if (imported.status === 'succeeded' || imported.status === 'failed') break;
+  if (!process.env.BENCH_SKIP_IMPORT) {
+    for (let i = 0; i < 5; i++) {
+      const items = Array.from({ length: 1000 }, (_, k) => ({
+        firstName: 'Bulk',
+        lastName: `B${i}-${k}`,
+        email: `bulk.${i}.${k}.${Date.now()}@bench.example`,
+      }));
+      const t = performance.now();
+      const res = await fetch(`${base}/api/v1/contacts/bulk`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ items }),
+      });
+      await res.arrayBuffer();
+      bulkTimes.push(performance.now() - t);
+    }
+    bulkTimes.sort((a, b) => a - b);
+
+    // CSV import of IMPORT_ROWS new contacts through the real upload, job and record service.
+    const csv = ['First Name,Last Name,Email,Job Title'];
+    for (let i = 0; i < IMPORT_ROWS; i++) {
+      const p = person(10_000_000 + i);
+      csv.push(`${p.firstName},${p.lastName},import.${i}.${p.email},Engineer`);
+    }
+    const form = new FormData();
+    form.set('objectType', 'contacts');
+    form.set('file', new Blob([csv.join('\n')], { type: 'text/csv' }), 'bench.csv');
+    const tImport = performance.now();
+    const started = await (await fetch(`${base}/api/v1/imports`, { method: 'POST', headers, body: form })).json();
+    for (;;) {
+      await sleep(500);
+      peakRss = Math.max(peakRss, rssMb(app.pid));
+      imported = (await (await fetch(`${base}/api/v1/imports/${started.data.id}`, { headers })).json()).data;
+      if (imported.status === 'succeeded' || imported.status === 'failed') break;
+    }
+    importSeconds = (performance.now() - tImport) / 1000;
   }
-  const importSeconds = (performance.now() - tImport) / 1000;
   const rss = rssMb(app.pid);
   await stop(app);
   await stop(floor);
@@ -358,12 +369,14 @@ async function section(label, env) {
       `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${f.p50.toFixed(1)} / ${f.p95.toFixed(1)} / ${f.p99.toFixed(1)} (${Math.round(f.rps)} req/s served) | ${r.albedoSat.errors + f.errors} |`,
     );
   }
-  console.log(
-    `\nBulk create of 1,000 contacts (5 calls): median ${Math.round(bulkTimes[2])} ms (${Math.round(1000 / (bulkTimes[2] / 1000))} rows/s), best ${Math.round(bulkTimes[0])} ms`,
-  );
-  console.log(
-    `CSV import of ${IMPORT_ROWS.toLocaleString()} rows: ${importSeconds.toFixed(1)} s end to end = ${Math.round(IMPORT_ROWS / importSeconds)} rows/s (${imported.createdRows} created, ${imported.failedRows} failed, status ${imported.status})`,
-  );
+  if (imported) {
+    console.log(
+      `\nBulk create of 1,000 contacts (5 calls): median ${Math.round(bulkTimes[2])} ms (${Math.round(1000 / (bulkTimes[2] / 1000))} rows/s), best ${Math.round(bulkTimes[0])} ms`,
+    );
+    console.log(
+      `CSV import of ${IMPORT_ROWS.toLocaleString()} rows: ${importSeconds.toFixed(1)} s end to end = ${Math.round(IMPORT_ROWS / importSeconds)} rows/s (${imported.createdRows} created, ${imported.failedRows} failed, status ${imported.status})`,
+    );
+  }
   console.log(`Albedo RSS after the run ${rss} MB; peak during the import ${peakRss} MB`);
 }
 

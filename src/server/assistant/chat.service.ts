@@ -17,7 +17,6 @@ import {
   type UIMessageChunk,
 } from 'ai';
 import { eq } from 'drizzle-orm';
-import { countTokens } from 'gpt-tokenizer';
 import { v7 as uuidv7 } from 'uuid';
 import type { AiConfig } from '#server/config.ts';
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
@@ -36,6 +35,13 @@ import { createOfflineModel, OFFLINE_PROVIDER } from './offline-model.ts';
 import { languageModelFor, providerInfo } from './providers.ts';
 import { buildTools, type ToolDeps } from './tools.ts';
 import type { UsageService } from './usage.service.ts';
+
+// The tokenizer's tables take ~70 MB: loaded the first time a history is long enough to count.
+let tokenizerModule: Promise<typeof import('gpt-tokenizer')> | undefined;
+const tokenizer = () => {
+  tokenizerModule ??= import('gpt-tokenizer');
+  return tokenizerModule;
+};
 
 export interface TurnInput {
   /** A new message from the user. */
@@ -240,16 +246,16 @@ export function createChatService(deps: {
     let summarizedCount = conversation.summarizedCount;
     const budgetTokens = Math.min(ai.historyTokenBudget, Math.floor(contextTokens * 0.6));
     // A token is at least one byte, so a history with fewer bytes than the budget needs no count.
-    const tokensOf = (list: StoredMessage[]) => {
+    const tokensOf = async (list: StoredMessage[]) => {
       const text = list.map(transcriptOf).join('\n');
-      return Buffer.byteLength(text) <= budgetTokens ? 0 : countTokens(text);
+      return Buffer.byteLength(text) <= budgetTokens ? 0 : (await tokenizer()).countTokens(text);
     };
-    if (tokensOf(messages.slice(summarizedCount)) > budgetTokens) {
+    if ((await tokensOf(messages.slice(summarizedCount))) > budgetTokens) {
       let cut = summarizedCount;
       for (let i = messages.length - 1; i > summarizedCount; i--) {
         if (messages[i]?.role !== 'user') continue;
         cut = i;
-        if (tokensOf(messages.slice(i)) > budgetTokens / 2) break;
+        if ((await tokensOf(messages.slice(i))) > budgetTokens / 2) break;
       }
       if (cut > summarizedCount) {
         const older = messages.slice(summarizedCount, cut);

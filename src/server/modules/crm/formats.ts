@@ -2,7 +2,7 @@
 // read into a header row plus string rows, and written from the same shape.
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { ValidationError } from '#server/platform/errors.ts';
 
 export type TableFormat = 'csv' | 'xlsx';
@@ -55,8 +55,11 @@ function cellText(value: ExcelJS.CellValue): string {
   return String(value);
 }
 
+// exceljs costs ~30 MB of memory once loaded: loaded on the first spreadsheet instead of at start.
+const excel = async () => (await import('exceljs')).default;
+
 export async function readXlsx(content: Buffer): Promise<Table> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await excel()).Workbook();
   try {
     await workbook.xlsx.load(content as unknown as ArrayBuffer);
   } catch {
@@ -83,7 +86,7 @@ export function writeCsv(table: Table): Buffer {
 }
 
 export async function writeXlsx(table: Table, sheetName: string): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await excel()).Workbook();
   const sheet = workbook.addWorksheet(sheetName);
   sheet.addRow(table.headers).font = { bold: true };
   for (const row of table.rows) sheet.addRow(row);

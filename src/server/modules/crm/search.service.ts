@@ -4,7 +4,7 @@ import { and, isNull, type SQL, sql } from 'drizzle-orm';
 import { hasPermission } from '#server/platform/access/permissions.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { type Database, execRows } from '#server/platform/db/database.ts';
-import { withWorkspace } from '#server/platform/db/tenancy.ts';
+import { readWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
 import { RECORD_KINDS, readableBy } from './kinds.ts';
 import { escapeLike, searchSql } from './query.ts';
@@ -36,8 +36,7 @@ export function createSearchService(deps: { db: Database; clock: () => Date }) {
     if (!kinds.length) return [];
     const now = clock();
     const needle = q.toLowerCase();
-    return withWorkspace(db, actor, async (tx) => {
-      await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true)`);
+    return readWorkspace(db, actor, async (tx) => {
       const parts: SQL[] = kinds.map((kind) => {
         // Exact prefix first, then closeness of spelling.
         const score = sql`(case when ${kind.searchColumn} like ${`${escapeLike(needle)}%`} then 1 else 0 end + word_similarity(${needle}, ${kind.searchColumn}))`;

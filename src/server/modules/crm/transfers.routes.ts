@@ -1,7 +1,7 @@
 // HTTP for imports (multipart upload → preview, or a job with progress), exports (a job, then a
 // download), and the state of any background job the caller started.
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '#server/platform/errors.ts';

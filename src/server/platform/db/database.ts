@@ -9,6 +9,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '#server/config.ts';
+import { queryWithPrefix } from './prefixed-query.ts';
 
 // biome-ignore lint/complexity/noBannedTypes: drizzle's "no relational schema" type
 type NoSchema = {};
@@ -37,6 +38,12 @@ export interface Database {
    * settings). On PostgreSQL, BEGIN and the setup go in one round trip.
    */
   transaction<T>(setup: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * For reads: `fn`'s statements each run alone, every one behind `setup`, with no BEGIN or
+   * COMMIT (one round trip per statement on PostgreSQL). The setup must make the statements
+   * read-only (`transaction_read_only`), since nothing here could roll a write back.
+   */
+  statements<T>(setup: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs fn on one dedicated connection (advisory locks, migrations). */
   withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -81,6 +88,12 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
         await tx.execute(sql.raw(setup));
         return fn(tx);
       }),
+    // The same for reads: one transaction is as cheap as one statement here.
+    statements: (setup, fn) =>
+      orm.transaction(async (tx) => {
+        await tx.execute(sql.raw(setup));
+        return fn(tx);
+      }),
     // PGlite is one connection already; queries from elsewhere wait while a transaction holds it.
     withConnection: (fn) => fn(orm, query),
     async close() {
@@ -98,33 +111,66 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   pool.on('error', () => {});
   const orm = drizzlePg({ client: pool }) as unknown as Orm;
   const dialect = new PgDialect();
+  // A drizzle transaction over our own runner: drizzle only ever calls `query(config, values)`.
+  const txOver = (runner: { query: (config: pg.QueryConfig, values?: unknown[]) => Promise<unknown> }) =>
+    new NodePgTransaction(dialect, new NodePgSession(runner as never, dialect, undefined), undefined) as unknown as Tx;
   let closed = false;
   return {
     kind: 'postgres',
     orm,
-    // drizzle's own transaction sends BEGIN alone; a request pays a round trip for each statement,
-    // so BEGIN and the setup travel together (simple protocol allows several statements). Nested
+    // drizzle's own transaction sends BEGIN alone, and a request would pay a round trip for it and
+    // one for the setup: here both travel in front of the transaction's first query
+    // (prefixed-query.ts), and a transaction that sends no query costs none. Nested
     // tx.transaction() calls are savepoints, as with drizzle's.
     async transaction(setup, fn) {
       const client = await pool.connect();
-      const tx = new NodePgTransaction(
-        dialect,
-        new NodePgSession(client, dialect, undefined),
-        undefined,
-      ) as unknown as Tx;
+      let prefix: string[] | null = ['begin', setup];
+      const runner = {
+        query(config: string | pg.QueryConfig, values?: unknown[]) {
+          const query = typeof config === 'string' ? { text: config } : config;
+          if (!prefix) return client.query(query, values);
+          const first = prefix;
+          prefix = null;
+          // A named statement is not prefixed: pg would record it as parsed when the prefix is.
+          if (query.name) return client.query(first.join('; ')).then(() => client.query(query, values));
+          return queryWithPrefix(client, first, query, values);
+        },
+      };
+      const tx = txOver(runner);
       let broken = false;
       try {
-        await client.query(`begin; ${setup}`);
         const result = await fn(tx);
-        await client.query('commit');
+        if (!prefix) await client.query('commit');
         return result;
       } catch (err) {
-        await client.query('rollback').catch(() => {
-          broken = true;
-        });
+        if (!prefix) {
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
+        }
         throw err;
       } finally {
         client.release(broken);
+      }
+    },
+    // No BEGIN and no COMMIT: each statement is sent behind the setup and runs in the implicit
+    // transaction the protocol gives it up to its Sync, so a read costs one round trip, as it
+    // would without row-level security. Under READ COMMITTED each statement of a transaction sees
+    // its own snapshot anyway, so reads lose nothing by it.
+    async statements(setup, fn) {
+      const client = await pool.connect();
+      const prefix = [setup];
+      const runner = {
+        query(config: string | pg.QueryConfig, values?: unknown[]) {
+          const query = typeof config === 'string' ? { text: config } : config;
+          if (query.name) return Promise.reject(new Error('db.statements: named statements are not supported'));
+          return queryWithPrefix(client, prefix, query, values);
+        },
+      };
+      try {
+        return await fn(txOver(runner));
+      } finally {
+        client.release();
       }
     },
     query: async (text, params, options) =>

@@ -5,7 +5,7 @@ import { auditLog } from '#server/db/schema/audit.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
 import { execRows } from './database.ts';
-import { withWorkspace } from './tenancy.ts';
+import { readWorkspace, withWorkspace } from './tenancy.ts';
 
 let db: TestDatabase;
 
@@ -103,7 +103,7 @@ describe('row-level security through withWorkspace', () => {
   });
 
   it('does not carry the role or workspace past the transaction on a pooled connection', async () => {
-    await withWorkspace(db, { workspaceId: A }, async () => undefined);
+    await withWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
     // poolMax is 1, so this is the same connection the transaction used.
     const [after] = await db.query<{ who: string; ws: string | null }>(
       `select current_user as who, nullif(current_setting('app.workspace_id', true), '') as ws`,
@@ -134,6 +134,65 @@ describe('row-level security through withWorkspace', () => {
     ).rejects.toThrow('boom');
     const rows = await withWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
     expect(rows.some((r) => r.action === 'test.rollback')).toBe(false);
+  });
+
+  it('keeps one transaction across statements, and a failed statement undoes the earlier ones', async () => {
+    const message = await causeOf(
+      withWorkspace(db, { workspaceId: A }, async (tx) => {
+        await tx
+          .insert(auditLog)
+          .values({ workspaceId: A, channel: 'system', action: 'test.first', entityType: 'test' });
+        const seen = await tx.select().from(auditLog);
+        expect(seen.some((r) => r.action === 'test.first')).toBe(true);
+        await execRows(tx, sql`select 1/0`);
+      }),
+    );
+    expect(message).toMatch(/division by zero/);
+    const rows = await withWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
+    expect(rows.some((r) => r.action === 'test.first')).toBe(false);
+    // The connection is usable afterwards (poolMax is 1: it is the same one).
+    expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+  });
+});
+
+describe('reads through readWorkspace (no BEGIN or COMMIT on PostgreSQL)', () => {
+  it('runs every statement as the application role in the workspace, also several at once', async () => {
+    const [who, inA, again] = await readWorkspace(db, { workspaceId: A }, (tx) =>
+      Promise.all([
+        execRows<{ who: string; ws: string }>(
+          tx,
+          sql`select current_user as who, current_setting('app.workspace_id') as ws`,
+        ),
+        tx.select().from(auditLog),
+        tx.select().from(auditLog),
+      ]),
+    );
+    expect(who?.[0]).toEqual({ who: 'albedo_app', ws: A });
+    expect(inA.map((r) => r.workspaceId)).toEqual([A, A, A]);
+    expect(again).toHaveLength(3);
+    const inB = await readWorkspace(db, { workspaceId: B }, (tx) => tx.select().from(auditLog));
+    expect(inB.map((r) => r.workspaceId)).toEqual([B, B]);
+  });
+
+  it('refuses a write and keeps nothing of it', async () => {
+    const message = await causeOf(
+      readWorkspace(db, { workspaceId: A }, (tx) =>
+        tx.insert(auditLog).values({ workspaceId: A, channel: 'system', action: 'test.readonly', entityType: 'test' }),
+      ),
+    );
+    expect(message).toMatch(/read-only transaction/);
+    const rows = await withWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
+    expect(rows.some((r) => r.action === 'test.readonly')).toBe(false);
+  });
+
+  it('leaves nothing behind on the pooled connection, after an error too', async () => {
+    await expect(readWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql`select 1/0`))).rejects.toThrow();
+    await readWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
+    const [after] = await db.query<{ who: string; ws: string | null; ro: string }>(
+      `select current_user as who, nullif(current_setting('app.workspace_id', true), '') as ws, current_setting('transaction_read_only') as ro`,
+    );
+    expect(after).toMatchObject({ ws: null, ro: 'off' });
+    expect(after?.who).not.toBe('albedo_app');
   });
 });
 

@@ -25,10 +25,26 @@ export async function withWorkspace<T>(
 ): Promise<T> {
   // set_config(..., true) is SET LOCAL: both revert at commit or rollback, so a pooled
   // connection never carries one workspace's settings into the next request.
-  return db.transaction(
-    `select set_config('role', '${APP_ROLE}', true), set_config('app.workspace_id', ${workspaceLiteral(actor.workspaceId)}, true)`,
-    fn,
-  );
+  return db.transaction(tenancySetup(actor.workspaceId), fn);
+}
+
+/**
+ * withWorkspace for reads that need no transaction (a record, a page of a list, a search): each
+ * statement runs alone behind the same settings, in one round trip on PostgreSQL, and read-only,
+ * so a write slipping into such a call fails instead of committing on its own.
+ */
+export async function readWorkspace<T>(
+  db: Database,
+  actor: Pick<Actor, 'workspaceId'>,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return db.statements(`${tenancySetup(actor.workspaceId)}, set_config('transaction_read_only', 'on', true)`, fn);
+}
+
+// The trigram threshold is for typo-tolerant search (`<%`): 0.5 lets one or two wrong letters in
+// a name match; set here so that a search costs no statement of its own.
+function tenancySetup(workspaceId: string): string {
+  return `select set_config('role', '${APP_ROLE}', true), set_config('app.workspace_id', ${workspaceLiteral(workspaceId)}, true), set_config('pg_trgm.word_similarity_threshold', '0.5', true)`;
 }
 
 /**
