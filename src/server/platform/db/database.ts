@@ -1,5 +1,7 @@
 // The database behind one interface: embedded PGlite (persisted in DATA_DIR) or a PostgreSQL pool.
 // Same migrations, same SQL, same RLS on both; only opening and closing differ.
+
+import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
@@ -25,6 +27,20 @@ export interface QueryOptions {
   prepare?: string;
 }
 
+export interface StatementOptions {
+  /**
+   * Keep each statement prepared on its connection, named by its text, so PostgreSQL plans it
+   * once instead of on every call: for hot statements with few distinct texts (a record by id),
+   * never for text that varies with input.
+   */
+  prepare?: boolean;
+}
+
+/** A statement name derived from its text: the same text always gets the same name. */
+function statementName(text: string): string {
+  return `albedo_${createHash('sha1').update(text).digest('base64url')}`;
+}
+
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly orm: Orm;
@@ -43,7 +59,7 @@ export interface Database {
    * COMMIT (one round trip per statement on PostgreSQL). The setup must make the statements
    * read-only (`transaction_read_only`), since nothing here could roll a write back.
    */
-  statements<T>(setup: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  statements<T>(setup: string, fn: (tx: Tx) => Promise<T>, options?: StatementOptions): Promise<T>;
   /** Runs fn on one dedicated connection (advisory locks, migrations). */
   withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -157,20 +173,28 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     // transaction the protocol gives it up to its Sync, so a read costs one round trip, as it
     // would without row-level security. Under READ COMMITTED each statement of a transaction sees
     // its own snapshot anyway, so reads lose nothing by it.
-    async statements(setup, fn) {
+    async statements(setup, fn, options = {}) {
       const client = await pool.connect();
       const prefix = [setup];
+      let broken = false;
       const runner = {
         query(config: string | pg.QueryConfig, values?: unknown[]) {
           const query = typeof config === 'string' ? { text: config } : config;
           if (query.name) return Promise.reject(new Error('db.statements: named statements are not supported'));
-          return queryWithPrefix(client, prefix, query, values);
+          if (!options.prepare) return queryWithPrefix(client, prefix, query, values);
+          return queryWithPrefix(client, prefix, { ...query, name: statementName(query.text) }, values).catch(
+            (err: unknown) => {
+              // See PrefixedQuery: after an error, pg's record of prepared names may be wrong.
+              broken = true;
+              throw err;
+            },
+          );
         },
       };
       try {
         return await fn(txOver(runner));
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     query: async (text, params, options) =>

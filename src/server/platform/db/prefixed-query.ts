@@ -12,6 +12,9 @@ type QueryCallback = (err: Error | undefined, result: pg.QueryResult) => void;
  * completions are skipped here, and the caller sees only the result of its own query.
  */
 export class PrefixedQuery extends pg.Query {
+  // A named (prepared) query works too, with one caveat the caller handles: pg records the name
+  // as prepared on the first ParseComplete it sees, which is the prefix's, so after an error the
+  // connection's record may be wrong and the connection must not be reused (db.statements).
   private prefix: readonly string[];
   private pendingCompletions: number;
 

@@ -185,6 +185,28 @@ describe('reads through readWorkspace (no BEGIN or COMMIT on PostgreSQL)', () =>
     expect(rows.some((r) => r.action === 'test.readonly')).toBe(false);
   });
 
+  it('keeps statements prepared when asked, and recovers from a failed one', async () => {
+    const read = (n: number) =>
+      readWorkspace(db, { workspaceId: A }, (tx) => execRows<{ n: number }>(tx, sql`select 10 / ${n}::int as n`), {
+        prepare: true,
+      });
+    // The first call parses the statement; later ones reuse it (same text, same name).
+    for (let i = 0; i < 7; i++) expect(await read(2)).toEqual([{ n: 5 }]);
+    // A failure at execution (and at parse, below) must not leave the pool naming a statement
+    // the connection does not have, nor one it has twice.
+    await expect(read(0)).rejects.toThrow();
+    expect(await read(5)).toEqual([{ n: 2 }]);
+    const bad = () =>
+      causeOf(
+        readWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql`select no_such_column from audit_log`), {
+          prepare: true,
+        }),
+      );
+    expect(await bad()).toMatch(/no_such_column/);
+    expect(await bad()).toMatch(/no_such_column/);
+    expect(await read(1)).toEqual([{ n: 10 }]);
+  });
+
   it('leaves nothing behind on the pooled connection, after an error too', async () => {
     await expect(readWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql`select 1/0`))).rejects.toThrow();
     await readWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));

@@ -2,7 +2,7 @@
 // the non-superuser application role with `app.workspace_id` set, so RLS hides other workspaces
 // even from a query that forgets its workspace filter.
 import type { Actor } from '#server/platform/actor.ts';
-import type { Database, Tx } from './database.ts';
+import type { Database, StatementOptions, Tx } from './database.ts';
 
 export const APP_ROLE = 'albedo_app';
 
@@ -37,8 +37,13 @@ export async function readWorkspace<T>(
   db: Database,
   actor: Pick<Actor, 'workspaceId'>,
   fn: (tx: Tx) => Promise<T>,
+  options?: StatementOptions,
 ): Promise<T> {
-  return db.statements(`${tenancySetup(actor.workspaceId)}, set_config('transaction_read_only', 'on', true)`, fn);
+  return db.statements(
+    `${tenancySetup(actor.workspaceId)}, set_config('transaction_read_only', 'on', true)`,
+    fn,
+    options,
+  );
 }
 
 // The trigram threshold is for typo-tolerant search (`<%`): 0.5 lets one or two wrong letters in
