@@ -61,6 +61,17 @@ export class Unauthorized extends AppError {
   }
 }
 
+/**
+ * The remembered actor of a request no longer matches the database (revoked session, changed role
+ * or permissions). Raised before anything was written; read requests are answered again with the
+ * actor as it is now (authenticate.ts), so a client sees this only if that is impossible.
+ */
+export class StaleActor extends Unauthorized {
+  constructor() {
+    super('Your session or permissions changed. Refresh your access token or sign in again.');
+  }
+}
+
 export class Forbidden extends AppError {
   constructor(message = 'You do not have permission to do this') {
     super('FORBIDDEN', message);

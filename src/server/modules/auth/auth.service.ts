@@ -4,11 +4,12 @@ import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { members, refreshTokens, roles, sessions, users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { SYSTEM_ROLES } from '#server/platform/access/permissions.ts';
-import type { Actor, Channel } from '#server/platform/actor.ts';
+import { type Actor, type Channel, STALE_ACTOR_CODE } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
 import {
   ACCESS_TOKEN_TTL_SECONDS,
+  type AccessClaims,
   hashToken,
   newOpaqueToken,
   REFRESH_TOKEN_TTL_MS,
@@ -82,6 +83,22 @@ const actorColumns = (now: string) => `r.key as role, m.department, w.require_mf
 const ACTOR_JOINS = `join roles r on r.id = m.role_id
          join workspaces w on w.id = m.workspace_id
          join users u on u.id = m.user_id`;
+
+const REMEMBERED_ACTORS = 10_000;
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The session check as one parameterless statement (it travels as a prefix of another query,
+ * which the protocol allows only without parameters). Every literal is checked to be exactly a
+ * UUID, an ISO timestamp or an MD5 digest; they come from a verified token and our own rows.
+ */
+function sessionCheckSql(claims: AccessClaims, now: Date, fingerprint: string): string {
+  const at = now.toISOString();
+  if (![claims.sessionId, claims.userId, claims.workspaceId].every((id) => UUID_TEXT.test(id)))
+    throw new Error('session check: an id is not a UUID');
+  if (!/^[0-9a-f]{32}$/.test(fingerprint)) throw new Error('session check: the fingerprint is not a digest');
+  return `select albedo_assert_session('${claims.sessionId}', '${claims.userId}', '${claims.workspaceId}', '${at}', '${fingerprint}')`;
+}
 
 function toActor(
   row: ActorRow,
@@ -453,26 +470,65 @@ export function createAuthService(deps: {
     });
   }
 
+  // The actors of recent sessions. A read request (GET) may start from one instead of looking its
+  // session up first: the actor then carries a check (albedo_assert_session, same fingerprint as
+  // the lookup) that its first query sends in the same round trip, so a revoked session or a
+  // changed role still applies to the very next request, and a stale guess is answered again with
+  // the actor as it is now (platform/http/authenticate.ts). Oldest out first.
+  const remembered = new Map<string, { userId: string; workspaceId: string; row: ActorRow; fingerprint: string }>();
+
   /** Resolves a bearer token (session access token or personal access token) to an Actor, or null. */
-  async function authenticate(bearer: string, ctx: RequestContext): Promise<SessionActor | null> {
+  async function authenticate(
+    bearer: string,
+    ctx: RequestContext,
+    options: { speculative?: boolean } = {},
+  ): Promise<SessionActor | null> {
     const now = clock();
     if (bearer.startsWith('pat_')) return authenticatePersonalToken(bearer, ctx, now);
     const claims = await tokens.verify(bearer, now);
     if (!claims) return null;
+    const who = { userId: claims.userId, workspaceId: claims.workspaceId, sessionId: claims.sessionId };
+    const known = options.speculative ? remembered.get(claims.sessionId) : undefined;
+    if (known && known.userId === claims.userId && known.workspaceId === claims.workspaceId) {
+      return {
+        ...toActor(known.row, who, ctx),
+        sessionCheck: { sql: sessionCheckSql(claims, now, known.fingerprint), state: 'pending' },
+      };
+    }
     // One round trip: a revoked session, a deactivated member, a changed role or an expired
     // permission set applies to the very next request.
-    const [row] = await db.query<ActorRow>(
-      `select ${actorColumns('$4')}
-         from sessions s
-         join members m on m.workspace_id = s.workspace_id and m.user_id = s.user_id and m.status = 'active'
-         ${ACTOR_JOINS}
-        where s.id = $1 and s.user_id = $2 and s.workspace_id = $3 and s.revoked_at is null and s.expires_at > $4`,
+    const [row] = await db.query<ActorRow & { fingerprint: string }>(
+      'select * from albedo_session_actor($1, $2, $3, $4)',
       [claims.sessionId, claims.userId, claims.workspaceId, now],
-      // Planning this join costs several times its execution; prepared, it is planned once per connection.
+      // Planned once per connection instead of on every request.
       { prepare: 'albedo_session_actor' },
     );
+    remembered.delete(claims.sessionId);
     if (!row) return null;
-    return toActor(row, { userId: claims.userId, workspaceId: claims.workspaceId, sessionId: claims.sessionId }, ctx);
+    if (remembered.size >= REMEMBERED_ACTORS) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(claims.sessionId, {
+      userId: claims.userId,
+      workspaceId: claims.workspaceId,
+      row,
+      fingerprint: row.fingerprint,
+    });
+    return toActor(row, who, ctx);
+  }
+
+  /** For a request that never reached the database: whether its remembered actor still holds. */
+  async function confirm(actor: Actor): Promise<boolean> {
+    const check = actor.sessionCheck;
+    if (!check || check.state === 'confirmed') return true;
+    if (check.state === 'stale') return false;
+    try {
+      await db.query(check.sql);
+      check.state = 'confirmed';
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== STALE_ACTOR_CODE) throw err;
+      check.state = 'stale';
+      return false;
+    }
   }
 
   /**
@@ -629,6 +685,7 @@ export function createAuthService(deps: {
     startSessionFor,
     refresh,
     authenticate,
+    confirm,
     actorFor,
     logout,
     revokeSession: (a: Actor, id: string) => revoke(a, id, 'revoked'),

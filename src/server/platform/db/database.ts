@@ -27,7 +27,23 @@ export interface QueryOptions {
   prepare?: string;
 }
 
-export interface StatementOptions {
+export interface SetupOptions {
+  /**
+   * A trusted statement sent once, ahead of the setup with the first query (a remembered actor's
+   * session check): if it fails, nothing of the call runs.
+   */
+  first?: FirstStatement | undefined;
+}
+
+/** A statement to send once, ahead of everything else; `sent` tells whether it went. */
+export interface FirstStatement {
+  sql: string;
+  sent: boolean;
+  /** The error of the query it went with, kept even if the caller's code catches that error. */
+  error?: unknown;
+}
+
+export interface StatementOptions extends SetupOptions {
   /**
    * Keep each statement prepared on its connection, named by its text, so PostgreSQL plans it
    * once instead of on every call: for hot statements with few distinct texts (a record by id),
@@ -53,7 +69,7 @@ export interface Database {
    * One transaction that starts with `setup` (trusted SQL without parameters, e.g. the tenancy
    * settings). On PostgreSQL, BEGIN and the setup go in one round trip.
    */
-  transaction<T>(setup: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(setup: string, fn: (tx: Tx) => Promise<T>, options?: SetupOptions): Promise<T>;
   /**
    * For reads: `fn`'s statements each run alone, every one behind `setup`, with no BEGIN or
    * COMMIT (one round trip per statement on PostgreSQL). The setup must make the statements
@@ -99,14 +115,28 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     orm,
     query,
     // In process there is no round trip to save: drizzle's transaction, then the setup.
-    transaction: (setup, fn) =>
+    transaction: (setup, fn, options) =>
       orm.transaction(async (tx) => {
+        if (options?.first) {
+          options.first.sent = true;
+          await tx.execute(sql.raw(options.first.sql)).catch((err: unknown) => {
+            if (options.first) options.first.error = err;
+            throw err;
+          });
+        }
         await tx.execute(sql.raw(setup));
         return fn(tx);
       }),
     // The same for reads: one transaction is as cheap as one statement here.
-    statements: (setup, fn) =>
+    statements: (setup, fn, options) =>
       orm.transaction(async (tx) => {
+        if (options?.first) {
+          options.first.sent = true;
+          await tx.execute(sql.raw(options.first.sql)).catch((err: unknown) => {
+            if (options.first) options.first.error = err;
+            throw err;
+          });
+        }
         await tx.execute(sql.raw(setup));
         return fn(tx);
       }),
@@ -138,18 +168,26 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     // one for the setup: here both travel in front of the transaction's first query
     // (prefixed-query.ts), and a transaction that sends no query costs none. Nested
     // tx.transaction() calls are savepoints, as with drizzle's.
-    async transaction(setup, fn) {
+    async transaction(setup, fn, options = {}) {
       const client = await pool.connect();
-      let prefix: string[] | null = ['begin', setup];
+      const { first } = options;
+      let prefix: string[] | null = first ? ['begin', first.sql, setup] : ['begin', setup];
       const runner = {
         query(config: string | pg.QueryConfig, values?: unknown[]) {
           const query = typeof config === 'string' ? { text: config } : config;
           if (!prefix) return client.query(query, values);
-          const first = prefix;
+          const sending = prefix;
           prefix = null;
+          if (first) first.sent = true;
           // A named statement is not prefixed: pg would record it as parsed when the prefix is.
-          if (query.name) return client.query(first.join('; ')).then(() => client.query(query, values));
-          return queryWithPrefix(client, first, query, values);
+          const run = query.name
+            ? client.query(sending.join('; ')).then(() => client.query(query, values))
+            : queryWithPrefix(client, sending, query, values);
+          if (!first) return run;
+          return run.catch((err: unknown) => {
+            first.error = err;
+            throw err;
+          });
         },
       };
       const tx = txOver(runner);
@@ -175,20 +213,25 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     // its own snapshot anyway, so reads lose nothing by it.
     async statements(setup, fn, options = {}) {
       const client = await pool.connect();
-      const prefix = [setup];
+      const { first } = options;
+      let firstPrefix: string[] | null = first ? [first.sql, setup] : null;
+      const setupOnly = [setup];
       let broken = false;
       const runner = {
         query(config: string | pg.QueryConfig, values?: unknown[]) {
           const query = typeof config === 'string' ? { text: config } : config;
           if (query.name) return Promise.reject(new Error('db.statements: named statements are not supported'));
-          if (!options.prepare) return queryWithPrefix(client, prefix, query, values);
-          return queryWithPrefix(client, prefix, { ...query, name: statementName(query.text) }, values).catch(
-            (err: unknown) => {
-              // See PrefixedQuery: after an error, pg's record of prepared names may be wrong.
-              broken = true;
-              throw err;
-            },
-          );
+          const withFirst = firstPrefix !== null && first !== undefined;
+          const prefix = firstPrefix ?? setupOnly;
+          firstPrefix = null;
+          if (withFirst) first.sent = true;
+          const named = options.prepare ? { ...query, name: statementName(query.text) } : query;
+          return queryWithPrefix(client, prefix, named, values).catch((err: unknown) => {
+            // See PrefixedQuery: after an error, pg's record of prepared names may be wrong.
+            if (options.prepare) broken = true;
+            if (withFirst) first.error = err;
+            throw err;
+          });
         },
       };
       try {

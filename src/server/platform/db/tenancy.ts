@@ -1,8 +1,9 @@
 // withWorkspace: the only way domain code reaches the database. One transaction per call, run as
 // the non-superuser application role with `app.workspace_id` set, so RLS hides other workspaces
 // even from a query that forgets its workspace filter.
-import type { Actor } from '#server/platform/actor.ts';
-import type { Database, StatementOptions, Tx } from './database.ts';
+import { type Actor, STALE_ACTOR_CODE } from '#server/platform/actor.ts';
+import { StaleActor } from '#server/platform/errors.ts';
+import type { Database, FirstStatement, StatementOptions, Tx } from './database.ts';
 
 export const APP_ROLE = 'albedo_app';
 
@@ -18,14 +19,46 @@ function workspaceLiteral(workspaceId: string): string {
   return `'${workspaceId}'`;
 }
 
-export async function withWorkspace<T>(
-  db: Database,
-  actor: Pick<Actor, 'workspaceId'>,
-  fn: (tx: Tx) => Promise<T>,
-): Promise<T> {
+type TenantActor = Pick<Actor, 'workspaceId' | 'sessionCheck'>;
+
+export async function withWorkspace<T>(db: Database, actor: TenantActor, fn: (tx: Tx) => Promise<T>): Promise<T> {
   // set_config(..., true) is SET LOCAL: both revert at commit or rollback, so a pooled
   // connection never carries one workspace's settings into the next request.
-  return db.transaction(tenancySetup(actor.workspaceId), fn);
+  return checked(actor, (first) => db.transaction(tenancySetup(actor.workspaceId), fn, { first }));
+}
+
+/**
+ * Runs `call` with the actor's pending session check (if any) as its first statement, and
+ * records the outcome: a failed check means nothing of the call ran, and raises StaleActor.
+ */
+async function checked<T>(actor: TenantActor, call: (first: FirstStatement | undefined) => Promise<T>): Promise<T> {
+  const check = actor.sessionCheck?.state === 'pending' ? actor.sessionCheck : undefined;
+  const first: FirstStatement | undefined = check ? { sql: check.sql, sent: false } : undefined;
+  try {
+    const result = await call(first);
+    if (check && isStale(first?.error)) {
+      // The caller's code caught the failure of its first query and went on: nothing it did
+      // after that could commit (the check failed first), but its answer is not to be trusted.
+      check.state = 'stale';
+      throw new StaleActor();
+    }
+    // Sent and the call succeeded: the check passed (it runs before anything else of the call).
+    if (check && first?.sent) check.state = 'confirmed';
+    return result;
+  } catch (err) {
+    if (check && (isStale(err) || isStale(first?.error))) {
+      check.state = 'stale';
+      throw new StaleActor();
+    }
+    // The check went out and its query did not fail: it passed, whatever failed afterwards.
+    if (check && first?.sent && first.error === undefined) check.state = 'confirmed';
+    throw err;
+  }
+}
+
+function isStale(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === STALE_ACTOR_CODE || e?.cause?.code === STALE_ACTOR_CODE;
 }
 
 /**

@@ -1,8 +1,8 @@
 // Bearer-token authentication for a scope of routes: every route registered through
 // `protectedRoutes` requires a valid access token and gets `request.actor`.
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
 import type { RequestContext, SessionActor } from '#server/modules/auth/auth.service.ts';
-import { Forbidden, Unauthorized } from '#server/platform/errors.ts';
+import { Forbidden, StaleActor, Unauthorized } from '#server/platform/errors.ts';
 
 export type { SessionActor };
 
@@ -19,7 +19,13 @@ declare module 'fastify' {
 }
 
 export interface Authenticator {
-  authenticate(token: string, ctx: RequestContext): Promise<SessionActor | null>;
+  /**
+   * `speculative`: the actor may be remembered from an earlier request and carry a session check
+   * that its first database call sends (for reads, which can be answered again if it fails).
+   */
+  authenticate(token: string, ctx: RequestContext, options?: { speculative?: boolean }): Promise<SessionActor | null>;
+  /** Runs a remembered actor's pending session check on its own; false when the actor is stale. */
+  confirm(actor: SessionActor): Promise<boolean>;
 }
 
 export function requestContext(request: FastifyRequest): RequestContext {
@@ -58,24 +64,79 @@ export async function protectedRoutes(
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), auth: true };
+      if (isRead(route.method)) route.handler = answeredAgainIfStale(route.handler, guards);
     });
     scope.addHook('onRequest', async (request, reply) => {
-      const header = request.headers.authorization;
-      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
-      if (!match?.[1])
-        throw new Unauthorized('Sign in to continue: send an access token as "Authorization: Bearer <token>"');
-      const actor = await guards.authenticator.authenticate(match[1], requestContext(request));
+      let actor = await guards.authenticator.authenticate(bearerOf(request), requestContext(request), {
+        speculative: isRead(request.method),
+      });
+      // The second-factor gate refuses only on the actor as it is now.
+      if (actor?.mfaSetupRequired && actor.sessionCheck) {
+        actor = await guards.authenticator.authenticate(bearerOf(request), requestContext(request));
+      }
       if (!actor) throw new Unauthorized('Your access token is invalid or expired. Refresh it or sign in again.');
       request.actor = actor;
       await guards.afterAuth?.(request, reply, actor);
-      if (actor.mfaSetupRequired && !request.routeOptions.config.allowBeforeMfaSetup) {
-        throw new Forbidden(
-          'Your workspace requires two-factor authentication. Set it up in Settings → Security to continue.',
-        );
+      requireMfaSetupDone(request, actor);
+    });
+    // A read that never reached the database has not run its remembered actor's check yet: it
+    // runs here, before anything is sent.
+    scope.addHook('onSend', async (request) => {
+      const actor = request.actor;
+      if (actor?.sessionCheck?.state === 'pending' && !(await guards.authenticator.confirm(actor))) {
+        throw new StaleActor();
       }
     });
     await register(scope);
   });
+}
+
+const isRead = (method: string | string[]) => [method].flat().every((m) => m === 'GET' || m === 'HEAD');
+
+function bearerOf(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+  if (!match?.[1])
+    throw new Unauthorized('Sign in to continue: send an access token as "Authorization: Bearer <token>"');
+  return match[1];
+}
+
+function requireMfaSetupDone(request: FastifyRequest, actor: SessionActor): void {
+  if (actor.mfaSetupRequired && !request.routeOptions.config.allowBeforeMfaSetup) {
+    throw new Forbidden(
+      'Your workspace requires two-factor authentication. Set it up in Settings → Security to continue.',
+    );
+  }
+}
+
+/**
+ * A read handler that is run again, with the actor looked up afresh, when its remembered actor
+ * turns out stale. The check runs with the handler's first query and fails it before anything
+ * else, and a read changes nothing, so running it again is safe.
+ */
+function answeredAgainIfStale(handler: RouteHandlerMethod, guards: Guards): RouteHandlerMethod {
+  return async function (this: FastifyInstance, request, reply) {
+    try {
+      const result = await handler.call(this, request, reply);
+      // A handler that answered without the database (GET /me) confirms its actor here.
+      const actor = request.actor;
+      if (reply.sent || actor?.sessionCheck?.state !== 'pending' || (await guards.authenticator.confirm(actor))) {
+        return result;
+      }
+    } catch (err) {
+      if (reply.sent) throw err;
+      // A refusal (403, 404) made on a remembered actor before any query is confirmed first.
+      const actor = request.actor;
+      const unconfirmed = actor?.sessionCheck?.state === 'pending';
+      if (!(err instanceof StaleActor) && !(unconfirmed && !(await guards.authenticator.confirm(actor)))) throw err;
+    }
+    // Stale: the actor as it is now, looked up, and the read answered again.
+    const actor = await guards.authenticator.authenticate(bearerOf(request), requestContext(request));
+    if (!actor) throw new Unauthorized('Your access token is invalid or expired. Refresh it or sign in again.');
+    request.actor = actor;
+    requireMfaSetupDone(request, actor);
+    return handler.call(this, request, reply);
+  };
 }
 
 /** Every route the app serves, with whether it requires authentication (for docs and tests). */
