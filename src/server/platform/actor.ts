@@ -26,7 +26,7 @@ export interface Actor {
 
 export interface SessionCheck {
   /** Raises SQLSTATE AL001 (STALE_ACTOR_CODE) when the actor no longer matches the database. */
-  readonly sql: string;
+  readonly statement: { name: string; text: string; values: unknown[] };
   state: 'pending' | 'confirmed' | 'stale';
 }
 

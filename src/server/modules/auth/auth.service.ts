@@ -9,7 +9,6 @@ import { recordAudit } from '#server/platform/audit.ts';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
 import {
   ACCESS_TOKEN_TTL_SECONDS,
-  type AccessClaims,
   hashToken,
   newOpaqueToken,
   REFRESH_TOKEN_TTL_MS,
@@ -85,21 +84,6 @@ const ACTOR_JOINS = `join roles r on r.id = m.role_id
          join users u on u.id = m.user_id`;
 
 const REMEMBERED_ACTORS = 10_000;
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The session check as one parameterless statement (it travels as a prefix of another query,
- * which the protocol allows only without parameters). Every literal is checked to be exactly a
- * UUID, an ISO timestamp or an MD5 digest; they come from a verified token and our own rows.
- */
-function sessionCheckSql(claims: AccessClaims, now: Date, fingerprint: string): string {
-  const at = now.toISOString();
-  if (![claims.sessionId, claims.userId, claims.workspaceId].every((id) => UUID_TEXT.test(id)))
-    throw new Error('session check: an id is not a UUID');
-  if (!/^[0-9a-f]{32}$/.test(fingerprint)) throw new Error('session check: the fingerprint is not a digest');
-  return `select albedo_assert_session('${claims.sessionId}', '${claims.userId}', '${claims.workspaceId}', '${at}', '${fingerprint}')`;
-}
-
 function toActor(
   row: ActorRow,
   who: { userId: string; workspaceId: string; sessionId: string | null },
@@ -492,7 +476,14 @@ export function createAuthService(deps: {
     if (known && known.userId === claims.userId && known.workspaceId === claims.workspaceId) {
       return {
         ...toActor(known.row, who, ctx),
-        sessionCheck: { sql: sessionCheckSql(claims, now, known.fingerprint), state: 'pending' },
+        sessionCheck: {
+          statement: {
+            name: 'albedo_assert_session',
+            text: 'select albedo_assert_session($1, $2, $3, $4, $5)',
+            values: [claims.sessionId, claims.userId, claims.workspaceId, now, known.fingerprint],
+          },
+          state: 'pending',
+        },
       };
     }
     // One round trip: a revoked session, a deactivated member, a changed role or an expired
@@ -521,7 +512,7 @@ export function createAuthService(deps: {
     if (!check || check.state === 'confirmed') return true;
     if (check.state === 'stale') return false;
     try {
-      await db.query(check.sql);
+      await db.query(check.statement.text, check.statement.values, { prepare: check.statement.name });
       check.state = 'confirmed';
       return true;
     } catch (err) {

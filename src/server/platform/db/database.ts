@@ -11,7 +11,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '#server/config.ts';
-import { queryWithPrefix } from './prefixed-query.ts';
+import { mustDiscard, type PrefixStatement, queryWithPrefix } from './prefixed-query.ts';
 
 // biome-ignore lint/complexity/noBannedTypes: drizzle's "no relational schema" type
 type NoSchema = {};
@@ -27,20 +27,41 @@ export interface QueryOptions {
   prepare?: string;
 }
 
+/**
+ * A statement the platform runs ahead of a call's queries (the tenancy settings, a session check):
+ * fixed text under a fixed name, with parameters. On PostgreSQL it is prepared once per connection
+ * and travels in the same round trip as the query it precedes.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 export interface SetupOptions {
   /**
-   * A trusted statement sent once, ahead of the setup with the first query (a remembered actor's
-   * session check): if it fails, nothing of the call runs.
+   * A statement sent once, ahead of the setup with the first query (a remembered actor's session
+   * check): if it fails, nothing of the call runs.
    */
   first?: FirstStatement | undefined;
 }
 
 /** A statement to send once, ahead of everything else; `sent` tells whether it went. */
 export interface FirstStatement {
-  sql: string;
+  statement: Statement;
   sent: boolean;
   /** The error of the query it went with, kept even if the caller's code catches that error. */
   error?: unknown;
+}
+
+/** A Statement as drizzle SQL with the same parameters (the embedded database runs it so). */
+function statementSql(statement: Statement): SQL {
+  const parts = statement.text.split(/\$(\d+)/);
+  const chunks: SQL[] = [];
+  parts.forEach((part, i) => {
+    chunks.push(i % 2 === 0 ? sql.raw(part) : sql`${statement.values[Number(part) - 1]}`);
+  });
+  return sql.join(chunks);
 }
 
 export interface StatementOptions extends SetupOptions {
@@ -53,8 +74,15 @@ export interface StatementOptions extends SetupOptions {
 }
 
 /** A statement name derived from its text: the same text always gets the same name. */
+const statementNames = new Map<string, string>();
 function statementName(text: string): string {
-  return `albedo_${createHash('sha1').update(text).digest('base64url')}`;
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `albedo_${createHash('sha1').update(text).digest('base64url')}`;
+    // Only statements with few distinct texts are prepared; the bound is a guard, not a cache policy.
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  return name;
 }
 
 export interface Database {
@@ -66,16 +94,16 @@ export interface Database {
    */
   query<R = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<R[]>;
   /**
-   * One transaction that starts with `setup` (trusted SQL without parameters, e.g. the tenancy
-   * settings). On PostgreSQL, BEGIN and the setup go in one round trip.
+   * One transaction that starts with `setup` (e.g. the tenancy settings). On PostgreSQL, BEGIN
+   * and the setup go in the same round trip as the first query.
    */
-  transaction<T>(setup: string, fn: (tx: Tx) => Promise<T>, options?: SetupOptions): Promise<T>;
+  transaction<T>(setup: Statement, fn: (tx: Tx) => Promise<T>, options?: SetupOptions): Promise<T>;
   /**
    * For reads: `fn`'s statements each run alone, every one behind `setup`, with no BEGIN or
    * COMMIT (one round trip per statement on PostgreSQL). The setup must make the statements
    * read-only (`transaction_read_only`), since nothing here could roll a write back.
    */
-  statements<T>(setup: string, fn: (tx: Tx) => Promise<T>, options?: StatementOptions): Promise<T>;
+  statements<T>(setup: Statement, fn: (tx: Tx) => Promise<T>, options?: StatementOptions): Promise<T>;
   /** Runs fn on one dedicated connection (advisory locks, migrations). */
   withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -114,32 +142,10 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     kind: 'pglite',
     orm,
     query,
-    // In process there is no round trip to save: drizzle's transaction, then the setup.
-    transaction: (setup, fn, options) =>
-      orm.transaction(async (tx) => {
-        if (options?.first) {
-          options.first.sent = true;
-          await tx.execute(sql.raw(options.first.sql)).catch((err: unknown) => {
-            if (options.first) options.first.error = err;
-            throw err;
-          });
-        }
-        await tx.execute(sql.raw(setup));
-        return fn(tx);
-      }),
-    // The same for reads: one transaction is as cheap as one statement here.
-    statements: (setup, fn, options) =>
-      orm.transaction(async (tx) => {
-        if (options?.first) {
-          options.first.sent = true;
-          await tx.execute(sql.raw(options.first.sql)).catch((err: unknown) => {
-            if (options.first) options.first.error = err;
-            throw err;
-          });
-        }
-        await tx.execute(sql.raw(setup));
-        return fn(tx);
-      }),
+    // In process there is no round trip to save: drizzle's transaction, then the setup. Reads
+    // too: one transaction is as cheap as one statement here.
+    transaction: (setup, fn, options) => pgliteTransaction(orm, setup, fn, options),
+    statements: (setup, fn, options) => pgliteTransaction(orm, setup, fn, options),
     // PGlite is one connection already; queries from elsewhere wait while a transaction holds it.
     withConnection: (fn) => fn(orm, query),
     async close() {
@@ -149,6 +155,26 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     },
     pglite: client,
   };
+}
+
+function pgliteTransaction<T>(
+  orm: Orm,
+  setup: Statement,
+  fn: (tx: Tx) => Promise<T>,
+  options: SetupOptions = {},
+): Promise<T> {
+  return orm.transaction(async (tx) => {
+    const { first } = options;
+    if (first) {
+      first.sent = true;
+      await tx.execute(statementSql(first.statement)).catch((err: unknown) => {
+        first.error = err;
+        throw err;
+      });
+    }
+    await tx.execute(statementSql(setup));
+    return fn(tx);
+  });
 }
 
 async function openPostgres(url: string, max: number): Promise<Database> {
@@ -171,29 +197,24 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     async transaction(setup, fn, options = {}) {
       const client = await pool.connect();
       const { first } = options;
-      let prefix: string[] | null = first ? ['begin', first.sql, setup] : ['begin', setup];
+      let prefix: PrefixStatement[] | null = first ? ['begin', first.statement, setup] : ['begin', setup];
       const runner = {
         query(config: string | pg.QueryConfig, values?: unknown[]) {
           const query = typeof config === 'string' ? { text: config } : config;
           if (!prefix) return client.query(query, values);
           const sending = prefix;
           prefix = null;
-          if (first) first.sent = true;
-          // A named statement is not prefixed: pg would record it as parsed when the prefix is.
-          const run = query.name
-            ? client.query(sending.join('; ')).then(() => client.query(query, values))
-            : queryWithPrefix(client, sending, query, values);
-          if (!first) return run;
-          return run.catch((err: unknown) => {
+          if (!first) return queryWithPrefix(client, sending, query, values);
+          first.sent = true;
+          return queryWithPrefix(client, sending, query, values).catch((err: unknown) => {
             first.error = err;
             throw err;
           });
         },
       };
-      const tx = txOver(runner);
       let broken = false;
       try {
-        const result = await fn(tx);
+        const result = await fn(txOver(runner));
         if (!prefix) await client.query('commit');
         return result;
       } catch (err) {
@@ -204,7 +225,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
         }
         throw err;
       } finally {
-        client.release(broken);
+        client.release(broken || mustDiscard(client));
       }
     },
     // No BEGIN and no COMMIT: each statement is sent behind the setup and runs in the implicit
@@ -214,9 +235,8 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     async statements(setup, fn, options = {}) {
       const client = await pool.connect();
       const { first } = options;
-      let firstPrefix: string[] | null = first ? [first.sql, setup] : null;
+      let firstPrefix: PrefixStatement[] | null = first ? [first.statement, setup] : null;
       const setupOnly = [setup];
-      let broken = false;
       const runner = {
         query(config: string | pg.QueryConfig, values?: unknown[]) {
           const query = typeof config === 'string' ? { text: config } : config;
@@ -227,8 +247,6 @@ async function openPostgres(url: string, max: number): Promise<Database> {
           if (withFirst) first.sent = true;
           const named = options.prepare ? { ...query, name: statementName(query.text) } : query;
           return queryWithPrefix(client, prefix, named, values).catch((err: unknown) => {
-            // See PrefixedQuery: after an error, pg's record of prepared names may be wrong.
-            if (options.prepare) broken = true;
             if (withFirst) first.error = err;
             throw err;
           });
@@ -237,7 +255,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       try {
         return await fn(txOver(runner));
       } finally {
-        client.release(broken);
+        client.release(mustDiscard(client));
       }
     },
     query: async (text, params, options) =>

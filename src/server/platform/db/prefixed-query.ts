@@ -1,25 +1,35 @@
-// A pg query that carries trusted statements ahead of itself in the same round trip: BEGIN and the
-// tenancy settings travel with a transaction's first query instead of costing a round trip each.
+// A pg query that carries trusted statements ahead of itself in the same round trip: BEGIN, the
+// tenancy settings and a remembered actor's session check travel with a call's first query
+// instead of costing a round trip each.
 import pg from 'pg';
+// pg's own conversion of JavaScript values to parameters (Dates, arrays, JSON), as its queries use.
+import pgUtils from 'pg/lib/utils.js';
 
 type QueryCallback = (err: Error | undefined, result: pg.QueryResult) => void;
 
 /**
+ * A statement sent ahead of a query: SQL we wrote without parameters, or a named statement with
+ * parameters, prepared on the connection the first time it goes out there (planned once).
+ */
+export type PrefixStatement = string | { name: string; text: string; values: unknown[] };
+
+/**
  * The extended protocol lets a client send several Parse/Bind/Execute groups before one Sync; the
  * server runs them in order, in one transaction (implicit unless a BEGIN opens one), and stops at
- * the first error. The prefix statements are parameterless SQL written by us (never user input);
- * they are executed without Describe, so their rows (a `select set_config(...)` returns one) and
- * completions are skipped here, and the caller sees only the result of its own query.
+ * the first error. Prefix statements are executed without Describe; their rows (a
+ * `select set_config(...)` returns one) and completions are skipped here, so the caller sees only
+ * the result of its own query.
  */
 export class PrefixedQuery extends pg.Query {
-  // A named (prepared) query works too, with one caveat the caller handles: pg records the name
-  // as prepared on the first ParseComplete it sees, which is the prefix's, so after an error the
-  // connection's record may be wrong and the connection must not be reused (db.statements).
-  private prefix: readonly string[];
+  private prefix: readonly PrefixStatement[];
   private pendingCompletions: number;
+  /** Named statements this query parses on its connection (recorded once it succeeds). */
+  private parsing: Array<{ name: string; text: string }> = [];
+  /** Whether this query sends the Parse of its own named statement. */
+  private parsesOwn = false;
 
   constructor(
-    prefix: readonly string[],
+    prefix: readonly PrefixStatement[],
     config: pg.QueryConfig,
     values: unknown[] | undefined,
     callback: QueryCallback,
@@ -31,9 +41,18 @@ export class PrefixedQuery extends pg.Query {
   }
 
   override prepare(connection: PgConnection): void {
-    for (const text of this.prefix) {
-      connection.parse({ text, name: '', types: [] });
-      connection.bind({ portal: '', statement: '', values: [] });
+    this.parsesOwn = Boolean(this.name) && !this.hasBeenParsed(connection);
+    for (const item of this.prefix) {
+      if (typeof item === 'string') {
+        connection.parse({ text: item, name: '', types: [] });
+        connection.bind({ portal: '', statement: '', values: [] });
+      } else {
+        if (connection.parsedStatements[item.name] === undefined) {
+          connection.parse({ text: item.text, name: item.name, types: [] });
+          this.parsing.push(item);
+        }
+        connection.bind({ portal: '', statement: item.name, values: item.values, valueMapper: pgUtils.prepareValue });
+      }
       connection.execute({ portal: '', rows: 0 });
     }
     super.prepare(connection);
@@ -51,17 +70,47 @@ export class PrefixedQuery extends pg.Query {
     }
     super.handleCommandComplete(msg, connection);
   }
+
+  override handleReadyForQuery(connection: PgConnection): void {
+    for (const item of this.parsing) connection.parsedStatements[item.name] = item.text;
+    super.handleReadyForQuery(connection);
+  }
+
+  // After a failure, which of this query's Parse messages succeeded is unknown, and pg records a
+  // named query as prepared on the first ParseComplete it sees (a prefix's): the connection's
+  // record of prepared statements cannot be trusted, so the connection is not reused.
+  override handleError(err: Error, connection: PgConnection): void {
+    if (this.parsing.length || this.parsesOwn) untrusted.add(connection);
+    super.handleError(err, connection);
+  }
+}
+
+const untrusted = new WeakSet<object>();
+
+/** Whether a pooled client must be released as broken (see PrefixedQuery.handleError). */
+export function mustDiscard(client: pg.PoolClient): boolean {
+  return untrusted.has((client as unknown as { connection: object }).connection);
 }
 
 // The parts of pg's (untyped) wire connection this file uses.
 interface PgConnection {
+  parsedStatements: Record<string, string>;
   parse(msg: { text: string; name: string; types: unknown[] }): void;
-  bind(msg: { portal: string; statement: string; values: unknown[] }): void;
+  bind(msg: {
+    portal: string;
+    statement: string;
+    values: unknown[];
+    valueMapper?: (value: unknown, index: number) => unknown;
+  }): void;
   execute(msg: { portal: string; rows: number }): void;
 }
 
 declare module 'pg' {
   interface Query {
+    name?: string;
+    hasBeenParsed(connection: unknown): boolean;
+    handleError(err: Error, connection: unknown): void;
+    handleReadyForQuery(connection: unknown): void;
     prepare(connection: unknown): void;
     handleDataRow(msg: unknown): void;
     handleCommandComplete(msg: unknown, connection: unknown): void;
@@ -71,7 +120,7 @@ declare module 'pg' {
 /** Runs `config` on `client` with `prefix` in front, in one round trip. */
 export function queryWithPrefix(
   client: pg.PoolClient,
-  prefix: readonly string[],
+  prefix: readonly PrefixStatement[],
   config: pg.QueryConfig,
   values: unknown[] | undefined,
 ): Promise<pg.QueryResult> {

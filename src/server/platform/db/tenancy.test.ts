@@ -207,6 +207,19 @@ describe('reads through readWorkspace (no BEGIN or COMMIT on PostgreSQL)', () =>
     expect(await read(1)).toEqual([{ n: 10 }]);
   });
 
+  it('works on a new connection whose first call fails after its settings were prepared', async () => {
+    // A fresh connection (the pool replaces the one ended here): its first call prepares the
+    // settings statement and then fails; the next call must not trip over that statement.
+    if (db.kind === 'postgres') await db.query('select pg_terminate_backend(pg_backend_pid())').catch(() => {});
+    for (const fresh of [true, false]) {
+      await expect(readWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql`select 1/0`))).rejects.toThrow();
+      await expect(withWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql`select 1/0`))).rejects.toThrow();
+      const rows = await readWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));
+      expect(rows.length, `fresh connection: ${fresh}`).toBeGreaterThan(0);
+      expect(await withWorkspace(db, { workspaceId: B }, (tx) => tx.select().from(auditLog))).toHaveLength(2);
+    }
+  });
+
   it('leaves nothing behind on the pooled connection, after an error too', async () => {
     await expect(readWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql`select 1/0`))).rejects.toThrow();
     await readWorkspace(db, { workspaceId: A }, (tx) => tx.select().from(auditLog));

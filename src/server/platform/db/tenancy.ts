@@ -3,21 +3,41 @@
 // even from a query that forgets its workspace filter.
 import { type Actor, STALE_ACTOR_CODE } from '#server/platform/actor.ts';
 import { StaleActor } from '#server/platform/errors.ts';
-import type { Database, FirstStatement, StatementOptions, Tx } from './database.ts';
+import type { Database, FirstStatement, Statement, StatementOptions, Tx } from './database.ts';
 
 export const APP_ROLE = 'albedo_app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The workspace id as a SQL literal. The settings are sent with BEGIN in one round trip, which
- * the simple protocol allows only without parameters; an id that is not exactly a UUID (it comes
- * from a signed token or our own rows, so this would be a bug) is refused, never quoted.
+ * The workspace id, checked before anything is sent: it comes from a signed token or our own
+ * rows, so anything but exactly a UUID would be a bug (it travels as a parameter either way).
  */
-function workspaceLiteral(workspaceId: string): string {
+function checkedWorkspace(workspaceId: string): string {
   if (!UUID.test(workspaceId)) throw new Error('withWorkspace: the workspace id is not a UUID');
-  return `'${workspaceId}'`;
+  return workspaceId;
 }
+
+// The settings, as statements prepared once per connection. The trigram threshold is for
+// typo-tolerant search (`<%`): 0.5 lets one or two wrong letters in a name match; set here so that
+// a search costs no statement of its own. set_config(..., true) is SET LOCAL: it ends with the
+// transaction (an implicit one ends at the statement's Sync).
+const TENANCY = `select set_config('role', '${APP_ROLE}', true), set_config('app.workspace_id', $1::text, true), set_config('pg_trgm.word_similarity_threshold', '0.5', true)`;
+const tenancySetup = (workspaceId: string): Statement => ({
+  name: 'albedo_tenancy',
+  text: TENANCY,
+  values: [checkedWorkspace(workspaceId)],
+});
+const readSetup = (workspaceId: string): Statement => ({
+  name: 'albedo_tenancy_read',
+  text: `${TENANCY}, set_config('transaction_read_only', 'on', true)`,
+  values: [checkedWorkspace(workspaceId)],
+});
+const systemSetup = (workspaceId: string): Statement => ({
+  name: 'albedo_tenancy_system',
+  text: `select set_config('app.workspace_id', $1::text, true)`,
+  values: [checkedWorkspace(workspaceId)],
+});
 
 type TenantActor = Pick<Actor, 'workspaceId' | 'sessionCheck'>;
 
@@ -33,7 +53,7 @@ export async function withWorkspace<T>(db: Database, actor: TenantActor, fn: (tx
  */
 async function checked<T>(actor: TenantActor, call: (first: FirstStatement | undefined) => Promise<T>): Promise<T> {
   const check = actor.sessionCheck?.state === 'pending' ? actor.sessionCheck : undefined;
-  const first: FirstStatement | undefined = check ? { sql: check.sql, sent: false } : undefined;
+  const first: FirstStatement | undefined = check ? { statement: check.statement, sent: false } : undefined;
   try {
     const result = await call(first);
     if (check && isStale(first?.error)) {
@@ -68,21 +88,11 @@ function isStale(err: unknown): boolean {
  */
 export async function readWorkspace<T>(
   db: Database,
-  actor: Pick<Actor, 'workspaceId'>,
+  actor: TenantActor,
   fn: (tx: Tx) => Promise<T>,
   options?: StatementOptions,
 ): Promise<T> {
-  return db.statements(
-    `${tenancySetup(actor.workspaceId)}, set_config('transaction_read_only', 'on', true)`,
-    fn,
-    options,
-  );
-}
-
-// The trigram threshold is for typo-tolerant search (`<%`): 0.5 lets one or two wrong letters in
-// a name match; set here so that a search costs no statement of its own.
-function tenancySetup(workspaceId: string): string {
-  return `select set_config('role', '${APP_ROLE}', true), set_config('app.workspace_id', ${workspaceLiteral(workspaceId)}, true), set_config('pg_trgm.word_similarity_threshold', '0.5', true)`;
+  return checked(actor, (first) => db.statements(readSetup(actor.workspaceId), fn, { ...options, first }));
 }
 
 /**
@@ -91,5 +101,5 @@ function tenancySetup(workspaceId: string): string {
  * still see only this workspace. Domain code never uses it.
  */
 export async function asSystem<T>(db: Database, workspaceId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(`select set_config('app.workspace_id', ${workspaceLiteral(workspaceId)}, true)`, fn);
+  return db.transaction(systemSetup(workspaceId), fn);
 }
