@@ -1,7 +1,7 @@
 // The floor for the CRM benchmark: bare Fastify on the same driver, running the same SQL Albedo's
 // contact list, get, search and create run, with no authentication, visibility predicate, RLS
-// transaction, validation or audit. Usage: node bench/crm-floor.mjs <port> (DATA_DIR or
-// DATABASE_URL, and BENCH_WORKSPACE, the measured workspace).
+// transaction, validation or audit.
+// Usage: node bench/crm-floor.mjs <port> (DATA_DIR or DATABASE_URL, and BENCH_WORKSPACE).
 import path from 'node:path';
 import Fastify from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
@@ -11,8 +11,12 @@ const workspace = process.env.BENCH_WORKSPACE;
 let query;
 if (process.env.DATABASE_URL) {
   const pg = (await import('pg')).default;
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-  pool.on('connect', (client) => client.query('set pg_trgm.word_similarity_threshold = 0.5'));
+  // The search threshold as a connection parameter, set before the first query.
+  const pool = new pg.Pool({
+    connectionString: process.env.DATABASE_URL,
+    max: 10,
+    options: '-c pg_trgm.word_similarity_threshold=0.5',
+  });
   query = async (text, params) => (await pool.query(text, params)).rows;
 } else {
   const { PGlite } = await import('@electric-sql/pglite');

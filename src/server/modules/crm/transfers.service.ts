@@ -361,12 +361,23 @@ export function createTransfersService(deps: {
       onDuplicate: DuplicateChoice;
     };
     const parsed = await readFile(transfer.format as FileFormat, transfer.content as Buffer, kind.resource);
-    const inputs: Array<Record<string, unknown>> = Array.isArray(parsed)
-      ? parsed.map((c) => {
-          const { website: _w, ...rest } = c;
-          return rest as unknown as Record<string, unknown>;
-        })
-      : parsed.rows.map((cells) => rowInput(kind, options.mapping, parsed.headers, cells));
+    // Rows become record inputs a chunk at a time, and a processed row is let go: an import of
+    // 100,000 rows holds one chunk of inputs at once instead of all of them.
+    const total = Array.isArray(parsed) ? parsed.length : parsed.rows.length;
+    const inputsAt = (from: number, to: number): Array<Record<string, unknown>> => {
+      const out: Array<Record<string, unknown>> = [];
+      for (let i = from; i < Math.min(to, total); i++) {
+        if (Array.isArray(parsed)) {
+          const { website: _w, ...rest } = parsed[i] as VCardContact;
+          out.push(rest as unknown as Record<string, unknown>);
+          (parsed as Array<VCardContact | null>)[i] = null;
+        } else {
+          out.push(rowInput(kind, options.mapping, parsed.headers, parsed.rows[i] as string[]));
+          (parsed.rows as Array<string[] | null>)[i] = null;
+        }
+      }
+      return out;
+    };
     const counts = { processedRows: 0, createdRows: 0, updatedRows: 0, skippedRows: 0, failedRows: 0 };
     const errors: Array<{ row: number; field?: string; message: string }> = [];
     const orgCache = new Map<string, string>();
@@ -377,9 +388,9 @@ export function createTransfersService(deps: {
     await withWorkspace(db, actor, (tx) =>
       tx.update(dataTransfers).set({ status: 'running' }).where(eq(dataTransfers.id, transfer.id)),
     );
-    for (let start = 0; start < inputs.length; start += CHUNK) {
+    for (let start = 0; start < total; start += CHUNK) {
       if (ctx.signal.aborted) throw new Error('import interrupted');
-      const chunk = inputs.slice(start, start + CHUNK);
+      const chunk = inputsAt(start, start + CHUNK);
       const chunkCounts = { created: 0, updated: 0, skipped: 0, failed: 0 };
       const chunkErrors: typeof errors = [];
       try {
@@ -478,8 +489,8 @@ export function createTransfersService(deps: {
       );
       await ctx.progress({
         current: counts.processedRows,
-        total: inputs.length,
-        message: `${counts.processedRows} of ${inputs.length} rows`,
+        total,
+        message: `${counts.processedRows} of ${total} rows`,
       });
     }
     await withWorkspace(db, actor, async (tx) => {
