@@ -115,20 +115,17 @@ function requireMfaSetupDone(request: FastifyRequest, actor: SessionActor): void
  * else, and a read changes nothing, so running it again is safe.
  */
 function answeredAgainIfStale(handler: RouteHandlerMethod, guards: Guards): RouteHandlerMethod {
+  // Whether the request's remembered actor, not checked by any query yet, turns out stale now.
+  const staleNow = async (actor: SessionActor | null) =>
+    actor?.sessionCheck?.state === 'pending' && !(await guards.authenticator.confirm(actor));
   return async function (this: FastifyInstance, request, reply) {
     try {
       const result = await handler.call(this, request, reply);
-      // A handler that answered without the database (GET /me) confirms its actor here.
-      const actor = request.actor;
-      if (reply.sent || actor?.sessionCheck?.state !== 'pending' || (await guards.authenticator.confirm(actor))) {
-        return result;
-      }
+      // A handler that answered without the database (GET /me) has its actor confirmed here.
+      if (reply.sent || !(await staleNow(request.actor))) return result;
     } catch (err) {
-      if (reply.sent) throw err;
       // A refusal (403, 404) made on a remembered actor before any query is confirmed first.
-      const actor = request.actor;
-      const unconfirmed = actor?.sessionCheck?.state === 'pending';
-      if (!(err instanceof StaleActor) && !(unconfirmed && !(await guards.authenticator.confirm(actor)))) throw err;
+      if (reply.sent || !(err instanceof StaleActor || (await staleNow(request.actor)))) throw err;
     }
     // Stale: the actor as it is now, looked up, and the read answered again.
     const actor = await guards.authenticator.authenticate(bearerOf(request), requestContext(request));
