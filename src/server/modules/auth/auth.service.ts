@@ -68,8 +68,10 @@ interface ActorRow {
   workspace_name: string;
 }
 
-// The member behind a session or token: role permissions plus unexpired permission sets (a plain
-// concatenation: a repeated permission is harmless, deduplicating costs a sort), profile, MFA state.
+// The member behind a token (actorFor, personal access tokens): role permissions plus unexpired
+// permission sets (a plain concatenation: a repeated permission is harmless, deduplicating costs a
+// sort), profile, MFA state. A session's member is read by the SQL function albedo_session_actor
+// (migration 0019), which builds the same columns and a fingerprint of them: change both together.
 const actorColumns = (now: string) => `r.key as role, m.department, w.require_mfa, w.name as workspace_name,
   r.permissions || coalesce((
     select array_agg(p)
@@ -83,7 +85,6 @@ const ACTOR_JOINS = `join roles r on r.id = m.role_id
          join workspaces w on w.id = m.workspace_id
          join users u on u.id = m.user_id`;
 
-const REMEMBERED_ACTORS = 10_000;
 function toActor(
   row: ActorRow,
   who: { userId: string; workspaceId: string; sessionId: string | null },
@@ -460,6 +461,7 @@ export function createAuthService(deps: {
   // changed role still applies to the very next request, and a stale guess is answered again with
   // the actor as it is now (platform/http/authenticate.ts). Oldest out first.
   const remembered = new Map<string, { userId: string; workspaceId: string; row: ActorRow; fingerprint: string }>();
+  const REMEMBERED_ACTORS = 10_000;
 
   /** Resolves a bearer token (session access token or personal access token) to an Actor, or null. */
   async function authenticate(

@@ -54,6 +54,15 @@ export interface FirstStatement {
   error?: unknown;
 }
 
+/** Sends `run`, the query that carries `first`, recording that it went and how it failed. */
+function carrying<R>(first: FirstStatement, run: () => Promise<R>): Promise<R> {
+  first.sent = true;
+  return run().catch((err: unknown) => {
+    first.error = err;
+    throw err;
+  });
+}
+
 /** A Statement as drizzle SQL with the same parameters (the embedded database runs it so). */
 function statementSql(statement: Statement): SQL {
   const parts = statement.text.split(/\$(\d+)/);
@@ -165,13 +174,7 @@ function pgliteTransaction<T>(
 ): Promise<T> {
   return orm.transaction(async (tx) => {
     const { first } = options;
-    if (first) {
-      first.sent = true;
-      await tx.execute(statementSql(first.statement)).catch((err: unknown) => {
-        first.error = err;
-        throw err;
-      });
-    }
+    if (first) await carrying(first, () => tx.execute(statementSql(first.statement)));
     await tx.execute(statementSql(setup));
     return fn(tx);
   });
@@ -204,12 +207,8 @@ async function openPostgres(url: string, max: number): Promise<Database> {
           if (!prefix) return client.query(query, values);
           const sending = prefix;
           prefix = null;
-          if (!first) return queryWithPrefix(client, sending, query, values);
-          first.sent = true;
-          return queryWithPrefix(client, sending, query, values).catch((err: unknown) => {
-            first.error = err;
-            throw err;
-          });
+          const run = () => queryWithPrefix(client, sending, query, values);
+          return first ? carrying(first, run) : run();
         },
       };
       let broken = false;
@@ -241,15 +240,12 @@ async function openPostgres(url: string, max: number): Promise<Database> {
         query(config: string | pg.QueryConfig, values?: unknown[]) {
           const query = typeof config === 'string' ? { text: config } : config;
           if (query.name) return Promise.reject(new Error('db.statements: named statements are not supported'));
-          const withFirst = firstPrefix !== null && first !== undefined;
           const prefix = firstPrefix ?? setupOnly;
+          const carriesFirst = firstPrefix !== null;
           firstPrefix = null;
-          if (withFirst) first.sent = true;
           const named = options.prepare ? { ...query, name: statementName(query.text) } : query;
-          return queryWithPrefix(client, prefix, named, values).catch((err: unknown) => {
-            if (withFirst) first.error = err;
-            throw err;
-          });
+          const run = () => queryWithPrefix(client, prefix, named, values);
+          return first && carriesFirst ? carrying(first, run) : run();
         },
       };
       try {

@@ -53,27 +53,24 @@ export async function withWorkspace<T>(db: Database, actor: TenantActor, fn: (tx
  */
 async function checked<T>(actor: TenantActor, call: (first: FirstStatement | undefined) => Promise<T>): Promise<T> {
   const check = actor.sessionCheck?.state === 'pending' ? actor.sessionCheck : undefined;
-  const first: FirstStatement | undefined = check ? { statement: check.statement, sent: false } : undefined;
+  if (!check) return call(undefined);
+  const first: FirstStatement = { statement: check.statement, sent: false };
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
-    const result = await call(first);
-    if (check && isStale(first?.error)) {
-      // The caller's code caught the failure of its first query and went on: nothing it did
-      // after that could commit (the check failed first), but its answer is not to be trusted.
-      check.state = 'stale';
-      throw new StaleActor();
-    }
-    // Sent and the call succeeded: the check passed (it runs before anything else of the call).
-    if (check && first?.sent) check.state = 'confirmed';
-    return result;
-  } catch (err) {
-    if (check && (isStale(err) || isStale(first?.error))) {
-      check.state = 'stale';
-      throw new StaleActor();
-    }
-    // The check went out and its query did not fail: it passed, whatever failed afterwards.
-    if (check && first?.sent && first.error === undefined) check.state = 'confirmed';
-    throw err;
+    outcome = { ok: true, value: await call(first) };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
+  // Only the first query carries the check, so its error is the one to read, even when the
+  // caller's code caught it and went on (nothing after it could commit, but the answer is void).
+  if (isStale(first.error)) {
+    check.state = 'stale';
+    throw new StaleActor();
+  }
+  // Sent with a query that did not fail: the check passed, whatever failed afterwards.
+  if (first.sent && first.error === undefined) check.state = 'confirmed';
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 function isStale(err: unknown): boolean {

@@ -22,14 +22,13 @@ const patchMember = (owner: Session, id: string, roleKey: string) =>
     payload: { roleKey },
   });
 
+const join = (owner: Session, email: string, roleKey: string) =>
+  joinWorkspace(t.app, owner, { email, roleKey, password: PASSWORD });
+
 describe('a read that starts from the remembered actor', () => {
   it('sees a role change on the very next request, both ways', async () => {
     const owner = await signUp(t.app, { email: 'owner@remembered.test', password: PASSWORD });
-    const rep = await joinWorkspace(t.app, owner, {
-      email: 'rep@remembered.test',
-      roleKey: 'admin',
-      password: PASSWORD,
-    });
+    const rep = await join(owner, 'rep@remembered.test', 'admin');
     // Read twice so that the second one runs on the remembered actor.
     expect((await get(rep, '/api/v1/audit')).statusCode).toBe(200);
     expect((await get(rep, '/api/v1/audit')).statusCode).toBe(200);
@@ -49,16 +48,8 @@ describe('a read that starts from the remembered actor', () => {
 
   it('refuses a signed-out session and a deactivated member on the next read', async () => {
     const owner = await signUp(t.app, { email: 'owner2@remembered.test', password: PASSWORD });
-    const a = await joinWorkspace(t.app, owner, {
-      email: 'a@remembered.test',
-      roleKey: 'sales_rep',
-      password: PASSWORD,
-    });
-    const b = await joinWorkspace(t.app, owner, {
-      email: 'b@remembered.test',
-      roleKey: 'sales_rep',
-      password: PASSWORD,
-    });
+    const a = await join(owner, 'a@remembered.test', 'sales_rep');
+    const b = await join(owner, 'b@remembered.test', 'sales_rep');
     for (const s of [a, b]) {
       expect((await get(s, '/api/v1/contacts')).statusCode).toBe(200);
       expect((await get(s, '/api/v1/contacts')).statusCode).toBe(200);
@@ -79,11 +70,7 @@ describe('a read that starts from the remembered actor', () => {
 
   it('answers a read with what the member sees now, not what the remembered actor saw', async () => {
     const owner = await signUp(t.app, { email: 'owner3@remembered.test', password: PASSWORD });
-    const rep = await joinWorkspace(t.app, owner, {
-      email: 'rep3@remembered.test',
-      roleKey: 'sales_rep',
-      password: PASSWORD,
-    });
+    const rep = await join(owner, 'rep3@remembered.test', 'sales_rep');
     const made = await t.app.inject({
       method: 'POST',
       url: '/api/v1/contacts',
