@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_ENV } from '../scripts/server-env.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -19,7 +20,9 @@ export function spawnNode(args, env) {
     cwd: root,
     // Rate limits would cap a load test at a few hundred requests a minute; they stay in the
     // measured path (every request still counts against them), with budgets too large to trip.
+    // The server's own tuning (scripts/server-env.mjs), as `npm start` and production run it.
     env: {
+      ...SERVER_ENV,
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LOG_LEVEL: 'warn',

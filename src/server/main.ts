@@ -1,9 +1,11 @@
 // Process entry: read configuration, start the server, stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
 import { startServer } from '#server/platform/lifecycle.ts';
+import { tuneHeap } from '#server/platform/memory.ts';
 import { createLogger } from '#server/platform/observability/logger.ts';
 
 async function main(): Promise<void> {
+  tuneHeap();
   loadDotEnv();
   let config: ReturnType<typeof loadConfig>;
   try {

@@ -2,7 +2,7 @@
 // contacts) maps columns to fields, finds duplicates (contact email, organization domain) and
 // skips, updates or creates them, records an error per bad row, and can run dry. An export writes
 // any filtered list (with the same visibility as the list itself) to CSV, XLSX or vCard.
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { contacts, dataTransfers, organizations } from '#server/db/schema/crm.ts';
 import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
@@ -51,7 +51,11 @@ export interface ActorRef {
 type TransferRow = typeof dataTransfers.$inferSelect;
 export type TransferView = Omit<TransferRow, 'content' | 'workspaceId'> & { downloadUrl: string | null };
 
-function view(row: TransferRow): TransferView {
+// A run as its status is read: everything but the file, which can be megabytes (an import's upload
+// stays stored until the run ends, and the wizard polls the run while it works).
+const { content: _content, workspaceId: _workspace, ...VIEW_COLUMNS } = getTableColumns(dataTransfers);
+
+function view(row: Omit<TransferRow, 'content' | 'workspaceId'> & Partial<TransferRow>): TransferView {
   const { content: _c, workspaceId: _w, ...rest } = row;
   return {
     ...rest,
@@ -770,7 +774,7 @@ export function createTransfersService(deps: {
   async function get(actor: Actor, direction: 'import' | 'export', id: string): Promise<TransferView> {
     return withWorkspace(db, actor, async (tx) => {
       const [row] = await tx
-        .select()
+        .select(VIEW_COLUMNS)
         .from(dataTransfers)
         .where(and(eq(dataTransfers.id, id), eq(dataTransfers.direction, direction)));
       if (!row || (row.createdBy !== actor.userId && !hasPermission(actor.permissions, 'admin:audit:read'))) {
@@ -783,7 +787,7 @@ export function createTransfersService(deps: {
   async function list(actor: Actor, direction: 'import' | 'export'): Promise<TransferView[]> {
     return withWorkspace(db, actor, async (tx) => {
       const rows = await tx
-        .select()
+        .select(VIEW_COLUMNS)
         .from(dataTransfers)
         .where(
           and(
