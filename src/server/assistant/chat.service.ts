@@ -17,7 +17,6 @@ import {
   type UIMessageChunk,
 } from 'ai';
 import { eq } from 'drizzle-orm';
-import { v7 as uuidv7 } from 'uuid';
 import type { AiConfig } from '#server/config.ts';
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
 import { users } from '#server/db/schema/identity.ts';
@@ -27,6 +26,7 @@ import type { Actor } from '#server/platform/actor.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
+import { newId } from '#server/platform/ids.ts';
 import { agentFor, systemPrompt } from './agents.ts';
 import type { AiSettingsService } from './ai-settings.service.ts';
 import type { ConversationsService, StoredMessage } from './conversations.service.ts';
@@ -196,7 +196,7 @@ export function createChatService(deps: {
       if (input.approvals?.length) applyApprovals(list, input.approvals);
       if (text) {
         declinePending(list);
-        list.push({ id: uuidv7(), role: 'user', parts: [{ type: 'text', text }] });
+        list.push({ id: newId(), role: 'user', parts: [{ type: 'text', text }] });
         if (state.title === 'New conversation') title = text.length > 60 ? `${text.slice(0, 57)}...` : text;
       }
       return { from: firstChanged, title };
@@ -225,7 +225,7 @@ export function createChatService(deps: {
       const notice = `This workspace has used its AI budget for this month ($${profile.spent.toFixed(2)} of $${budget.toFixed(2)}), so I can't call the model until the 1st. A workspace admin can raise the budget in Settings → AI.`;
       return createUIMessageStream({
         originalMessages: messages as UIMessage[],
-        generateId: uuidv7,
+        generateId: () => newId(),
         execute: ({ writer }) => {
           writer.write({ type: 'text-start', id: 'budget' });
           writer.write({ type: 'text-delta', id: 'budget', delta: notice });
@@ -303,7 +303,7 @@ export function createChatService(deps: {
     });
     const stream = result.toUIMessageStream({
       originalMessages: messages as UIMessage[],
-      generateMessageId: uuidv7,
+      generateMessageId: () => newId(),
       sendReasoning: false,
       onError: (error) => {
         if (turnSignal.aborted) return 'The turn was stopped (it took too long or was cancelled).';

@@ -1,9 +1,9 @@
 // Writes audit entries inside the caller's transaction, so an entry exists exactly when its change does.
 import { sql } from 'drizzle-orm';
-import { v7 as uuidv7 } from 'uuid';
 import { auditLog } from '#server/db/schema/audit.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import type { Tx } from '#server/platform/db/database.ts';
+import { newId } from '#server/platform/ids.ts';
 
 export interface AuditEntry {
   action: string;
@@ -39,7 +39,7 @@ export async function recordAudit(tx: Tx, actor: AuditActor, entry: AuditEntry):
 export async function recordAuditMany(tx: Tx, actor: AuditActor, entries: AuditEntry[]): Promise<void> {
   for (let i = 0; i < entries.length; i += 1000) {
     const rows = entries.slice(i, i + 1000).map((entry) => ({
-      id: uuidv7(),
+      id: newId(),
       workspace_id: actor.workspaceId,
       actor_id: actor.userId,
       channel: actor.channel,

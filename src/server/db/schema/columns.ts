@@ -1,13 +1,13 @@
 // Column definitions every table repeats: a UUIDv7 key, the owning workspace, and timestamps.
 import { timestamp, uuid } from 'drizzle-orm/pg-core';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../platform/ids.ts';
 import { workspaces } from './workspaces.ts';
 
 /** Primary key: UUIDv7, time-ordered for index locality and sortable cursors. */
 export const idColumn = () =>
   uuid('id')
     .primaryKey()
-    .$defaultFn(() => uuidv7());
+    .$defaultFn(() => newId());
 
 /** The owning workspace; its rows go when the workspace goes. */
 export const workspaceColumn = () =>

@@ -1,11 +1,11 @@
 // Workspaces: the tenant. Later modules add settings columns (timezone, currency, plan limits).
 import { boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../platform/ids.ts';
 
 export const workspaces = pgTable('workspaces', {
   id: uuid('id')
     .primaryKey()
-    .$defaultFn(() => uuidv7()),
+    .$defaultFn(() => newId()),
   name: text('name').notNull(),
   /** Members without a second factor can do nothing but set one up. */
   requireMfa: boolean('require_mfa').notNull().default(false),

@@ -4,7 +4,6 @@
 // Routes, assistant tools, imports and jobs all come through here with an Actor.
 import { and, eq, getTableColumns, inArray, is, isNotNull, isNull, lt, SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { notes } from '#server/db/schema/crm.ts';
 import { members } from '#server/db/schema/identity.ts';
@@ -23,6 +22,7 @@ import {
   NotFound,
   ValidationError,
 } from '#server/platform/errors.ts';
+import { newId } from '#server/platform/ids.ts';
 import { type CustomFieldDef, checkCustomValues, customFieldsOf } from './custom-fields.service.ts';
 import { createShape, outputSchema, updateShape } from './fields.ts';
 import { kindByResource, RECORD_KINDS, type RecordKind, RelationProblem, readableBy } from './kinds.ts';
@@ -155,7 +155,7 @@ async function insertRows(tx: Tx, kind: RecordKind, rows: Array<Record<string, u
     const out: Record<string, unknown> = {};
     for (const k of names) {
       const column = all[k] as PgColumn;
-      let value = k === 'id' ? (r.id ?? uuidv7()) : r[k];
+      let value = k === 'id' ? (r.id ?? newId()) : r[k];
       if (value === undefined) value = fill(column);
       out[column.name] = value instanceof Date ? value.toISOString() : value;
     }

@@ -5,11 +5,11 @@ import { hostname } from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import { type JobProgress, type JobStatus, jobSchedules, jobs } from '#server/db/schema/jobs.ts';
 import { type Database, execRows, type Tx } from '#server/platform/db/database.ts';
 import { ValidationError } from '#server/platform/errors.ts';
+import { newId } from '#server/platform/ids.ts';
 
 export interface JobRecord {
   id: string;
@@ -107,7 +107,7 @@ export function createJobQueue(options: JobQueueOptions) {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const concurrency = options.concurrency ?? 4;
   const leaseMs = options.leaseMs ?? 60_000;
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   const definitions = new Map<string, JobDefinition<unknown>>();
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let timer: NodeJS.Timeout | undefined;
@@ -139,7 +139,7 @@ export function createJobQueue(options: JobQueueOptions) {
     const rows = await (opts.tx ?? db.orm)
       .insert(jobs)
       .values({
-        id: uuidv7(),
+        id: newId(),
         workspaceId: opts.workspaceId ?? null,
         name: definition.name,
         payload: parsed.data as object,
@@ -222,7 +222,7 @@ export function createJobQueue(options: JobQueueOptions) {
           await tx
             .insert(jobs)
             .values({
-              id: uuidv7(),
+              id: newId(),
               workspaceId: s.payload.workspaceId,
               name: s.job_name,
               payload: (s.payload.data ?? {}) as object,
