@@ -77,7 +77,6 @@ export function recordIndexes(
     index(`${name}_tags_idx`).using('gin', t.tags),
     index(`${name}_trash_idx`).on(t.deletedAt).where(sql`deleted_at is not null`),
     index(`${name}_search_trgm_idx`).using('gin', sql`${t.searchText} gin_trgm_ops`),
-    index(`${name}_search_fts_idx`).using('gin', sql`to_tsvector('simple', ${t.searchText})`),
     tenantPolicy(name),
   ];
 }

@@ -324,18 +324,22 @@ function compare(left: SQL, op: FilterOp, values: SQL[], problem: (m: string) =>
 }
 
 /**
- * Full-text and typo-tolerant match on the record's search text: words as typed (prefixes
- * included), substrings, or close spellings by trigram word similarity.
+ * Typo-tolerant match on the record's search text: every word as typed appears in it (anywhere,
+ * so prefixes and parts of an email match too), or the whole query is close to some of its words
+ * by trigram word similarity (`<%`, threshold set with the tenancy settings). Both are answered by
+ * the trigram index. (A full-text condition used to sit beside them; every word-prefix match it
+ * found is also a substring match, and it cost a to_tsvector per candidate row.)
  */
 export function searchSql(searchColumn: AnyColumn, q: string): SQL {
-  const words = q
-    .toLowerCase()
+  const needle = q.toLowerCase();
+  const words = needle
     .split(/[^\p{L}\p{N}@.]+/u)
     .filter(Boolean)
     .slice(0, 8);
-  const prefix = words.map((w) => `${w.replace(/[':&|!()<>*\\]/g, '')}:*`).filter((w) => w !== ':*');
-  const fts = prefix.length
-    ? sql`to_tsvector('simple', ${searchColumn}) @@ to_tsquery('simple', ${prefix.join(' & ')})`
-    : sql`false`;
-  return sql`(${fts} or ${searchColumn} like ${`%${escapeLike(q.toLowerCase())}%`} or ${q.toLowerCase()} <% ${searchColumn})`;
+  // A query of punctuation only is looked for as it is.
+  const contains = sql.join(
+    (words.length ? words : [needle]).map((w) => sql`${searchColumn} like ${`%${escapeLike(w)}%`}`),
+    sql` and `,
+  );
+  return sql`((${contains}) or ${needle} <% ${searchColumn})`;
 }

@@ -284,6 +284,14 @@ describe('records', () => {
     expect(await search('Kowalsky')).toContain('Kowalski');
     expect(await search('anna@kowal')).toContain('Kowalski');
     expect(await search('zebra')).not.toContain('Kowalski');
+    // Every word, in any order, as the start or a part of a word; a missing word excludes.
+    expect(await search('kowalski anna')).toContain('Kowalski');
+    expect(await search('ann kow')).toContain('Kowalski');
+    expect(await search('owals')).toContain('Kowalski');
+    expect(await search('anna zebra')).not.toContain('Kowalski');
+    // Punctuation alone is looked for as typed, not an error.
+    expect(await search('%')).toEqual([]);
+    expect(await search('@')).toContain('Kowalski');
     // With a search and no sort, the closest match comes first.
     await create(owner, 'contacts', { firstName: 'Kowal', lastName: 'Nowak' });
     expect((await search('kowalski'))[0]).toBe('Kowalski');
