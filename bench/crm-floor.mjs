@@ -31,6 +31,8 @@ const COLS = `id, owner_id, created_by, created_at, updated_at, version, deleted
   email, other_emails, phones, job_title, organization_id, department, lead_status, lifecycle_stage, lead_score, address,
   linkedin_url, x_handle, notes, last_contacted_at`;
 const SORT = `coalesce(lower(last_name), '')`;
+// Where Albedo cuts texts into search terms: white space and ASCII punctuation.
+const SEPARATORS = /[\s!-/:-@[-`{-~]+/u;
 
 const app = Fastify();
 app.get('/ready', async () => ({ ok: true }));
@@ -47,13 +49,25 @@ app.get('/contacts', async (req) => {
     params.push(q['filter[lifecycleStage]']);
     where.push(`lifecycle_stage = $${params.length}::text`);
   }
+  // Albedo's search (src/server/modules/crm/search-index.ts): the words' close terms, their
+  // postings, each record's relevance, then the records in that order.
+  let from = 'contacts';
   if (q.q) {
-    const needle = String(q.q).toLowerCase();
-    // The bench searches one word: Albedo's condition for it (every word as a substring, or the
-    // query close in spelling).
-    params.push(`%${needle}%`, needle);
-    const n = params.length;
-    where.push(`(search_text like $${n - 1} or $${n} <% search_text)`);
+    const words = [...new Set(String(q.q).toLowerCase().split(SEPARATORS).filter(Boolean))].slice(0, 8);
+    params.push(workspace);
+    const ws = params.length;
+    const terms = words.map((w, i) => {
+      params.push(w, `${w}%`, `%${w}%`);
+      const n = params.length;
+      return `select ${i}::int as i, term, (word_similarity($${n - 2}, term) + (term like $${n - 1})::int)::float8 / 2 as s
+        from search_terms where workspace_id = $${ws} and kind = 'contacts' and (term like $${n} or $${n - 2} <% term)`;
+    });
+    from = `(select id as __id, sum(s) / ${words.length}::float8 as __score from (
+        select p.record_id as id, t.i, max(t.s) as s from (${terms.join(' union all ')}) t
+        join search_postings p on p.workspace_id = $${ws} and p.kind = 'contacts' and p.term = t.term
+        group by p.record_id, t.i) per_word group by id having count(*) = ${words.length}
+      order by __score desc, __id desc) as __search
+      cross join lateral (select * from contacts where contacts.id = __search.__id and WHERE) as contacts`;
   }
   // Albedo's default order is the last changed first; `sort=lastName,firstName` is the other one measured.
   const byName = q.sort === 'lastName,firstName';
@@ -71,14 +85,13 @@ app.get('/contacts', async (req) => {
   }
   const limit = Number(q.limit ?? 50);
   // The same orders Albedo uses: relevance with a search, else the requested or default order.
-  if (q.q) params.push(String(q.q).toLowerCase());
   const order = q.q
-    ? `word_similarity($${params.length}, search_text) desc, id desc`
+    ? '__search.__score desc, contacts.id desc'
     : byName
       ? `${SORT} asc, lower(first_name) asc, id asc`
       : 'updated_at desc, id desc';
   const rows = await query(
-    `select ${COLS}, ${byName ? `(${SORT})::text as s0, lower(first_name)::text as s1` : 'updated_at::text as s0'} from contacts where ${where.join(' and ')} order by ${order} limit ${limit + 1}`,
+    `select ${COLS}, ${q.q ? '__search.__score::text as s0' : byName ? `(${SORT})::text as s0, lower(first_name)::text as s1` : 'updated_at::text as s0'} from ${q.q ? from.replace('WHERE', where.join(' and ')) : `contacts where ${where.join(' and ')}`} order by ${order} limit ${limit + 1}`,
     params,
   );
   const page = rows.slice(0, limit);

@@ -68,7 +68,6 @@ export function recordIndexes(
     ownerId: PgColumn;
     tags: PgColumn;
     deletedAt: PgColumn;
-    searchText: PgColumn;
   },
 ) {
   return [
@@ -76,7 +75,6 @@ export function recordIndexes(
     index(`${name}_owner_idx`).on(t.workspaceId, t.ownerId),
     index(`${name}_tags_idx`).using('gin', t.tags),
     index(`${name}_trash_idx`).on(t.deletedAt).where(sql`deleted_at is not null`),
-    index(`${name}_search_trgm_idx`).using('gin', sql`${t.searchText} gin_trgm_ops`),
     tenantPolicy(name),
   ];
 }

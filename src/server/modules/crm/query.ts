@@ -119,7 +119,7 @@ export interface SortKey {
 
 /**
  * The sort keys of a list. With a search (`q`), the default order is relevance: how closely the
- * words match (trigram word similarity), best first.
+ * words match (search-index.ts), best first.
  */
 export function parseSort(kind: RecordKind, sort: string | undefined, fallback: string, q?: string): SortKey[] {
   const all = { ...commonFields(kind), ...kind.fields };
@@ -135,7 +135,8 @@ export function parseSort(kind: RecordKind, sort: string | undefined, fallback: 
       keys.push({
         name: `relevance(${needle})`,
         desc,
-        expr: sql`word_similarity(${needle}, ${kind.searchColumn})`,
+        // The score of the search's matches, joined in as "__search" (search-index.ts).
+        expr: sql`"__search"."__score"`,
         type: 'float8',
       });
       continue;
@@ -323,23 +324,3 @@ function compare(left: SQL, op: FilterOp, values: SQL[], problem: (m: string) =>
   }
 }
 
-/**
- * Typo-tolerant match on the record's search text: every word as typed appears in it (anywhere,
- * so prefixes and parts of an email match too), or the whole query is close to some of its words
- * by trigram word similarity (`<%`, threshold set with the tenancy settings). Both are answered by
- * the trigram index. (A full-text condition used to sit beside them; every word-prefix match it
- * found is also a substring match, and it cost a to_tsvector per candidate row.)
- */
-export function searchSql(searchColumn: AnyColumn, q: string): SQL {
-  const needle = q.toLowerCase();
-  const words = needle
-    .split(/[^\p{L}\p{N}@.]+/u)
-    .filter(Boolean)
-    .slice(0, 8);
-  // A query of punctuation only is looked for as it is.
-  const contains = sql.join(
-    (words.length ? words : [needle]).map((w) => sql`${searchColumn} like ${`%${escapeLike(w)}%`}`),
-    sql` and `,
-  );
-  return sql`((${contains}) or ${needle} <% ${searchColumn})`;
-}

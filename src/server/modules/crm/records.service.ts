@@ -35,8 +35,8 @@ import {
   type ListParams,
   orderBy,
   parseSort,
-  searchSql,
 } from './query.ts';
+import { searchedFrom } from './search-index.ts';
 
 export type RecordRow = Record<string, unknown> & { id: string; version: number };
 
@@ -590,11 +590,13 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
       params.deleted ? visibleTo(actor, kind, 'full', now) : readableBy(actor, kind, now),
     ];
     for (const filter of params.filters ?? []) conditions.push(filterSql(kind, filter, actor.userId, customTypes));
-    if (params.q) {
-      conditions.push(searchSql(kind.searchColumn, params.q));
-    }
     const where = and(...conditions) as SQL;
-    const paged = params.cursor ? and(where, afterCursor(keys, kind.idColumn, params.cursor)) : where;
+    const paged = params.cursor ? (and(where, afterCursor(keys, kind.idColumn, params.cursor)) as SQL) : where;
+    // A search reads its matches first and the records they point to (search-index.ts).
+    const from = (condition: SQL) =>
+      params.q
+        ? searchedFrom(kind, actor.workspaceId, params.q, condition)
+        : sql`${kind.table} where ${condition}`;
     const cols = columns.get(kind.resource) as Record<string, PgColumn>;
     const output = rawOutputs.get(kind.resource) as RawOutput;
     const sortKeys = sql.join(
@@ -604,7 +606,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     const offset = params.offset && !params.cursor ? sql` offset ${params.offset}` : sql``;
     const rows = await execRows(
       tx,
-      sql`select ${output.list}, ${sortKeys} from ${kind.table} where ${paged} order by ${orderBy(keys, kind.idColumn)} limit ${limit + 1}${offset}`,
+      sql`select ${output.list}, ${sortKeys} from ${from(paged)} order by ${orderBy(keys, kind.idColumn)} limit ${limit + 1}${offset}`,
     );
     const hasMore = rows.length > limit;
     const pageRows = rows.slice(0, limit);
@@ -636,8 +638,8 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     });
     const page: ListResult['page'] = { nextCursor, hasMore };
     if (params.count) {
-      const [counted] = await tx.select({ n: sql<number>`count(*)::int` }).from(kind.table).where(where);
-      page.total = counted?.n ?? 0;
+      const [counted] = await execRows(tx, sql`select count(*)::int as n from ${from(where)}`);
+      page.total = Number(counted?.n ?? 0);
     }
     return { data, page };
   }

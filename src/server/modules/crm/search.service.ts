@@ -1,5 +1,5 @@
 // Global search across CRM objects (the command palette): one ranked query per object the actor
-// may read, each with the same visibility predicate as lists, merged by score.
+// may read, each over the search index with the same visibility predicate as lists, merged by score.
 import { and, isNull, type SQL, sql } from 'drizzle-orm';
 import { hasPermission } from '#server/platform/access/permissions.ts';
 import type { Actor } from '#server/platform/actor.ts';
@@ -7,7 +7,7 @@ import { type Database, execRows } from '#server/platform/db/database.ts';
 import { readWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
 import { RECORD_KINDS, readableBy } from './kinds.ts';
-import { escapeLike, searchSql } from './query.ts';
+import { searchedFrom } from './search-index.ts';
 
 export interface SearchHit {
   resource: string;
@@ -35,16 +35,13 @@ export function createSearchService(deps: { db: Database; clock: () => Date }) {
     );
     if (!kinds.length) return [];
     const now = clock();
-    const needle = q.toLowerCase();
     return readWorkspace(db, actor, async (tx) => {
-      const parts: SQL[] = kinds.map((kind) => {
-        // Exact prefix first, then closeness of spelling.
-        const score = sql`(case when ${kind.searchColumn} like ${`${escapeLike(needle)}%`} then 1 else 0 end + word_similarity(${needle}, ${kind.searchColumn}))`;
-        return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, ${score}::float8 as score
-          from ${kind.table}
-          where ${and(isNull(kind.deletedAtColumn), searchSql(kind.searchColumn, q), readableBy(actor, kind, now))}
-          order by score desc limit ${limit})`;
-      });
+      // Each kind's matches in order of relevance, joined to the records the actor may read.
+      const parts: SQL[] = kinds.map(
+        (kind) => sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, "__search"."__score" as score
+          from ${searchedFrom(kind, actor.workspaceId, q, and(isNull(kind.deletedAtColumn), readableBy(actor, kind, now)) as SQL)}
+          order by "__search"."__score" desc, ${kind.idColumn} desc limit ${limit})`,
+      );
       const list = await execRows(
         tx,
         sql`select * from (${sql.join(parts, sql` union all `)}) hits order by score desc, title limit ${limit}`,
