@@ -49,25 +49,24 @@ app.get('/contacts', async (req) => {
     params.push(q['filter[lifecycleStage]']);
     where.push(`lifecycle_stage = $${params.length}::text`);
   }
-  // Albedo's search (src/server/modules/crm/search-index.ts): the words' close terms, their
-  // postings, each record's relevance, then the records in that order.
-  let from = 'contacts';
+  // Albedo's search (src/server/modules/crm/search-index.ts): each word's close terms from the
+  // dictionary, the records holding one of them, each record's relevance.
+  let withSql = '';
+  let join = '';
   if (q.q) {
     const words = [...new Set(String(q.q).toLowerCase().split(SEPARATORS).filter(Boolean))].slice(0, 8);
     params.push(workspace);
     const ws = params.length;
-    const terms = words.map((w, i) => {
+    const ctes = words.map((w, i) => {
       params.push(w, `${w}%`, `%${w}%`);
       const n = params.length;
-      return `select ${i}::int as i, term, (word_similarity($${n - 2}, term) + (term like $${n - 1})::int)::float8 / 2 as s
-        from search_terms where workspace_id = $${ws} and kind = 'contacts' and (term like $${n} or $${n - 2} <% term)`;
+      return `__w${i} as materialized (select term, (word_similarity($${n - 2}, term) + (term like $${n - 1})::int)::float8 / 2 as s
+        from search_terms where workspace_id = $${ws} and kind = 'contacts' and (term like $${n} or $${n - 2} <% term))`;
     });
-    from = `(select id as __id, sum(s) / ${words.length}::float8 as __score from (
-        select p.record_id as id, t.i, max(t.s) as s from (${terms.join(' union all ')}) t
-        join search_postings p on p.workspace_id = $${ws} and p.kind = 'contacts' and p.term = t.term
-        group by p.record_id, t.i) per_word group by id having count(*) = ${words.length}
-      order by __score desc, __id desc) as __search
-      cross join lateral (select * from contacts where contacts.id = __search.__id and WHERE) as contacts`;
+    withSql = `with ${ctes.join(', ')} `;
+    for (let i = 0; i < words.length; i++) where.push(`search_terms && (select array_agg(term) from __w${i})`);
+    const scores = words.map((_, i) => `(select max(s) from __w${i} where term = any(search_terms))`);
+    join = ` cross join lateral (select (${scores.join(' + ')}) / ${words.length}::float8 as __score) as __search`;
   }
   // Albedo's default order is the last changed first; `sort=lastName,firstName` is the other one measured.
   const byName = q.sort === 'lastName,firstName';
@@ -91,7 +90,7 @@ app.get('/contacts', async (req) => {
       ? `${SORT} asc, lower(first_name) asc, id asc`
       : 'updated_at desc, id desc';
   const rows = await query(
-    `select ${COLS}, ${q.q ? '__search.__score::text as s0' : byName ? `(${SORT})::text as s0, lower(first_name)::text as s1` : 'updated_at::text as s0'} from ${q.q ? from.replace('WHERE', where.join(' and ')) : `contacts where ${where.join(' and ')}`} order by ${order} limit ${limit + 1}`,
+    `${withSql}select ${COLS}, ${q.q ? '__search.__score::text as s0' : byName ? `(${SORT})::text as s0, lower(first_name)::text as s1` : 'updated_at::text as s0'} from contacts${join} where ${where.join(' and ')} order by ${order} limit ${limit + 1}`,
     params,
   );
   const page = rows.slice(0, limit);

@@ -64,7 +64,16 @@ export function titleOf(object: string, row: Record<string, unknown>): string {
 }
 
 /** The fields worth showing on a card, without bookkeeping columns or empty values. */
-const HIDDEN = new Set(['id', 'workspaceId', 'createdBy', 'deletedAt', 'searchText', 'custom', 'version']);
+const HIDDEN = new Set([
+  'id',
+  'workspaceId',
+  'createdBy',
+  'deletedAt',
+  'searchText',
+  'searchTerms',
+  'custom',
+  'version',
+]);
 function visibleFields(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {

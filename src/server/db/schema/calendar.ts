@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAtColumn, idColumn, workspaceColumn } from './columns.ts';
-import { recordColumns, recordIndexes, searchText } from './crm.ts';
+import { recordColumns, recordIndexes, searchColumns } from './crm.ts';
 import { users } from './identity.ts';
 import { tenantPolicy } from './tenancy.ts';
 
@@ -43,7 +43,7 @@ export const events = pgTable(
     relatedId: uuid('related_id'),
     /** iCalendar SEQUENCE: raised on every change that invitations must carry. */
     sequence: integer('sequence').notNull().default(0),
-    searchText: searchText(sql`lower(title || ' ' || coalesce(location, ''))`),
+    ...searchColumns(sql`lower(title || ' ' || coalesce(location, ''))`),
   },
   (t) => [
     ...recordIndexes('events', t),

@@ -52,12 +52,19 @@ export function recordColumns() {
   };
 }
 
-/** Lower-cased text that search matches against, kept by PostgreSQL itself. */
-export const searchText = (expression: SQL) => text('search_text').generatedAlwaysAs(expression);
+/**
+ * What search reads, kept by PostgreSQL itself: the record's searchable text lower-cased, and its
+ * terms (albedo_search_terms, migration 0021), which a GIN index maps back to records. See
+ * src/server/modules/crm/search-index.ts.
+ */
+export const searchColumns = (expression: SQL) => ({
+  searchText: text('search_text').generatedAlwaysAs(expression),
+  searchTerms: text('search_terms').array().generatedAlwaysAs(sql`albedo_search_terms(${expression})`),
+});
 
 /**
  * The indexes every record table needs: the default list order (live rows, newest change first),
- * owner filters (visibility), tags, trash, and search (full text + trigram on the search text).
+ * owner filters (visibility), tags, trash, and search (the search terms).
  */
 export function recordIndexes(
   name: string,
@@ -68,6 +75,7 @@ export function recordIndexes(
     ownerId: PgColumn;
     tags: PgColumn;
     deletedAt: PgColumn;
+    searchTerms: PgColumn;
   },
 ) {
   return [
@@ -75,6 +83,7 @@ export function recordIndexes(
     index(`${name}_owner_idx`).on(t.workspaceId, t.ownerId),
     index(`${name}_tags_idx`).using('gin', t.tags),
     index(`${name}_trash_idx`).on(t.deletedAt).where(sql`deleted_at is not null`),
+    index(`${name}_search_terms_idx`).using('gin', t.searchTerms),
     tenantPolicy(name),
   ];
 }
@@ -92,7 +101,7 @@ export const organizations = pgTable(
     annualRevenue: numeric('annual_revenue', { precision: 18, scale: 2 }),
     phone: text('phone'),
     address: jsonb('address').$type<Address>(),
-    searchText: searchText(sql`lower(name || ' ' || coalesce(domain, ''))`),
+    ...searchColumns(sql`lower(name || ' ' || coalesce(domain, ''))`),
   },
   (t) => [
     ...recordIndexes('organizations', t),
@@ -121,7 +130,7 @@ export const contacts = pgTable(
     xHandle: text('x_handle'),
     notes: text('notes'),
     lastContactedAt: timestamp('last_contacted_at', { withTimezone: true }),
-    searchText: searchText(sql`lower(first_name || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, ''))`),
+    ...searchColumns(sql`lower(first_name || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, ''))`),
   },
   (t) => [
     ...recordIndexes('contacts', t),
@@ -153,7 +162,7 @@ export const leads = pgTable(
     convertedOrganizationId: uuid('converted_organization_id'),
     convertedContactId: uuid('converted_contact_id'),
     convertedDealId: uuid('converted_deal_id'),
-    searchText: searchText(sql`lower(contact_name || ' ' || coalesce(company_name, '') || ' ' || coalesce(email, ''))`),
+    ...searchColumns(sql`lower(contact_name || ' ' || coalesce(company_name, '') || ' ' || coalesce(email, ''))`),
   },
   (t) => [...recordIndexes('leads', t), index('leads_status_idx').on(t.workspaceId, t.status)],
 ).enableRLS();
@@ -217,7 +226,7 @@ export const deals = pgTable(
     lostReason: text('lost_reason'),
     nextStep: text('next_step'),
     stageChangedAt: timestamp('stage_changed_at', { withTimezone: true }),
-    searchText: searchText(sql`lower(name)`),
+    ...searchColumns(sql`lower(name)`),
   },
   (t) => [
     ...recordIndexes('deals', t),
@@ -238,7 +247,7 @@ export const projects = pgTable(
     assigneeIds: uuid('assignee_ids').array().notNull().default(sql`'{}'::uuid[]`),
     startDate: date('start_date'),
     dueDate: date('due_date'),
-    searchText: searchText(sql`lower(name)`),
+    ...searchColumns(sql`lower(name)`),
   },
   (t) => [...recordIndexes('projects', t), index('projects_assignees_idx').using('gin', t.assigneeIds)],
 ).enableRLS();
@@ -258,7 +267,7 @@ export const tasks = pgTable(
     dueAt: timestamp('due_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     remindAt: timestamp('remind_at', { withTimezone: true }),
-    searchText: searchText(sql`lower(title)`),
+    ...searchColumns(sql`lower(title)`),
   },
   (t) => [
     ...recordIndexes('tasks', t),
@@ -277,7 +286,7 @@ export const notes = pgTable(
     kind: text('kind').notNull().default('note'),
     body: text('body').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
-    searchText: searchText(sql`lower(left(body, 2000))`),
+    ...searchColumns(sql`lower(left(body, 2000))`),
   },
   (t) => [...recordIndexes('notes', t), index('notes_entity_idx').on(t.entityId, t.occurredAt)],
 ).enableRLS();

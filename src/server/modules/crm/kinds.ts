@@ -55,6 +55,8 @@ export interface RecordKind {
   tagsColumn: PgColumn;
   customColumn: PgColumn;
   searchColumn: PgColumn;
+  /** The record's search terms (search-index.ts). */
+  searchTermsColumn: PgColumn;
   fields: Record<string, FieldDef>;
   /** Display name of a row (search results, links, audit). */
   titleSql: SQL;
@@ -85,6 +87,7 @@ function common(table: typeof contacts) {
     tagsColumn: table.tags,
     customColumn: table.custom,
     searchColumn: table.searchText,
+    searchTermsColumn: table.searchTerms,
   };
 }
 

@@ -173,7 +173,7 @@ export function createLeadsService(deps: { db: Database; records: RecordsService
           dealId: deal?.id ?? null,
         },
       });
-      const { workspaceId: _w, searchText: _s, ...leadOut } = updated as typeof leads.$inferSelect;
+      const { workspaceId: _w, searchText: _s, searchTerms: _t, ...leadOut } = updated as typeof leads.$inferSelect;
       return { lead: leadOut as unknown as RecordRow, organization, organizationReused, contact, deal };
     });
   }

@@ -323,4 +323,3 @@ function compare(left: SQL, op: FilterOp, values: SQL[], problem: (m: string) =>
       throw problem(`${op} is not supported here`);
   }
 }
-

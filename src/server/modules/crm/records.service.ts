@@ -36,7 +36,7 @@ import {
   orderBy,
   parseSort,
 } from './query.ts';
-import { searchedFrom } from './search-index.ts';
+import { searchPlan, withClause } from './search-index.ts';
 
 export type RecordRow = Record<string, unknown> & { id: string; version: number };
 
@@ -92,7 +92,12 @@ export function recordOutputSchema(kind: RecordKind) {
 }
 
 function outputColumns(kind: RecordKind): Record<string, PgColumn> {
-  const { workspaceId: _w, searchText: _s, ...cols } = getTableColumns(kind.table as never) as Record<string, PgColumn>;
+  const {
+    workspaceId: _w,
+    searchText: _s,
+    searchTerms: _t,
+    ...cols
+  } = getTableColumns(kind.table as never) as Record<string, PgColumn>;
   if (!kind.customFields) delete cols.custom;
   return cols;
 }
@@ -590,13 +595,13 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
       params.deleted ? visibleTo(actor, kind, 'full', now) : readableBy(actor, kind, now),
     ];
     for (const filter of params.filters ?? []) conditions.push(filterSql(kind, filter, actor.userId, customTypes));
+    // A search: the close terms of each word first (WITH), then the records holding them.
+    const search = params.q ? searchPlan(kind, actor.workspaceId, params.q) : null;
+    if (search) conditions.push(search.where);
     const where = and(...conditions) as SQL;
     const paged = params.cursor ? (and(where, afterCursor(keys, kind.idColumn, params.cursor)) as SQL) : where;
-    // A search reads its matches first and the records they point to (search-index.ts).
-    const from = (condition: SQL) =>
-      params.q
-        ? searchedFrom(kind, actor.workspaceId, params.q, condition)
-        : sql`${kind.table} where ${condition}`;
+    const head = withClause([search]);
+    const source = sql`${kind.table}${search?.join ?? sql``}`;
     const cols = columns.get(kind.resource) as Record<string, PgColumn>;
     const output = rawOutputs.get(kind.resource) as RawOutput;
     const sortKeys = sql.join(
@@ -606,7 +611,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     const offset = params.offset && !params.cursor ? sql` offset ${params.offset}` : sql``;
     const rows = await execRows(
       tx,
-      sql`select ${output.list}, ${sortKeys} from ${from(paged)} order by ${orderBy(keys, kind.idColumn)} limit ${limit + 1}${offset}`,
+      sql`${head}select ${output.list}, ${sortKeys} from ${source} where ${paged} order by ${orderBy(keys, kind.idColumn)} limit ${limit + 1}${offset}`,
     );
     const hasMore = rows.length > limit;
     const pageRows = rows.slice(0, limit);
@@ -638,7 +643,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     });
     const page: ListResult['page'] = { nextCursor, hasMore };
     if (params.count) {
-      const [counted] = await execRows(tx, sql`select count(*)::int as n from ${from(where)}`);
+      const [counted] = await execRows(tx, sql`${head}select count(*)::int as n from ${source} where ${where}`);
       page.total = Number(counted?.n ?? 0);
     }
     return { data, page };

@@ -7,7 +7,7 @@ import { type Database, execRows } from '#server/platform/db/database.ts';
 import { readWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
 import { RECORD_KINDS, readableBy } from './kinds.ts';
-import { searchedFrom } from './search-index.ts';
+import { type SearchPlan, searchPlan, withClause } from './search-index.ts';
 
 export interface SearchHit {
   resource: string;
@@ -36,15 +36,18 @@ export function createSearchService(deps: { db: Database; clock: () => Date }) {
     if (!kinds.length) return [];
     const now = clock();
     return readWorkspace(db, actor, async (tx) => {
-      // Each kind's matches in order of relevance, joined to the records the actor may read.
-      const parts: SQL[] = kinds.map(
-        (kind) => sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, "__search"."__score" as score
-          from ${searchedFrom(kind, actor.workspaceId, q, and(isNull(kind.deletedAtColumn), readableBy(actor, kind, now)) as SQL)}
-          order by "__search"."__score" desc, ${kind.idColumn} desc limit ${limit})`,
-      );
+      // Each kind's best matches the actor may read, then the best of all.
+      const plans = kinds.map((kind, k) => searchPlan(kind, actor.workspaceId, q, `k${k}w`));
+      const parts: SQL[] = kinds.map((kind, k) => {
+        const plan = plans[k] as SearchPlan;
+        return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, "__search"."__score" as score
+          from ${kind.table}${plan.join}
+          where ${and(isNull(kind.deletedAtColumn), plan.where, readableBy(actor, kind, now))}
+          order by "__search"."__score" desc, ${kind.idColumn} desc limit ${limit})`;
+      });
       const list = await execRows(
         tx,
-        sql`select * from (${sql.join(parts, sql` union all `)}) hits order by score desc, title limit ${limit}`,
+        sql`${withClause(plans)}select * from (${sql.join(parts, sql` union all `)}) hits order by score desc, title limit ${limit}`,
       );
       return list.map((r) => ({
         resource: String(r.resource),
