@@ -1,12 +1,13 @@
 // Heap sizing for a server whose live data is small but whose bursts (an import, an export, a
 // busy minute) allocate fast. V8 lets the old generation grow to up to four times what survived the
 // last full collection before it collects again: a 100,000-row import, whose live set stays near
-// 70 MB, was left to reach 310 MB of mostly garbage (RSS ~480 MB). A growing factor of 1.3 collects
-// sooner; a full collection of a heap this size is an incremental ~10 ms, a few a second at most
-// under that import (docs/benchmarks.md has the figures).
+// 70 MB, was left to reach 310 MB of mostly garbage (RSS ~480 MB). A growing factor of 1.6 collects
+// sooner. It is a trade: at 1.3 the benchmark's list at 300 req/s had a p95 of 30 ms (RSS 241 MB
+// at the import's peak), at 1.6 23 ms (241 MB), at 2 20 ms (287 MB), with V8's own 22 ms (~430 MB).
+// docs/benchmarks.md has the figures.
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 30;
+export const HEAP_GROWING_PERCENT = 60;
 
 /**
  * Applies the growing factor unless the operator set one on the command line. V8 reads the flag at
