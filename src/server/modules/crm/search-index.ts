@@ -6,7 +6,8 @@
 // GIN index gives the records holding one of them. A record matches when every word found a term
 // in it. Its relevance is the mean over the words of the best term's score, where a term scores
 // the word's similarity to it plus one for starting with the word, halved: 1 for the word itself,
-// about ½ for a close misspelling. Numbers are not in the dictionary and match whole.
+// about ½ for a close misspelling. Numbers are not in the dictionary and match whole; words of one
+// or two letters match the start of a term.
 //
 // The dictionary lookups run once per statement (a CTE per word); only the records that hold a
 // close term are read and scored. See docs/decisions.md, "Search".
@@ -60,12 +61,17 @@ export function searchPlan(kind: RecordKind, workspaceId: string, q: string, nam
   const scores: SQL[] = [];
   words.forEach((w, i) => {
     const cte = sql.identifier(`__${name}${i}`);
+    // One or two letters have no trigram of their own to look a part of a word up by, so they
+    // match the start of a term: `<%` alone, which for them means exactly that, and which the
+    // trigram index answers (a substring condition would read the whole dictionary).
+    const short = [...w].length < 3;
+    const score = sql`(word_similarity(${w}, term) + (term like ${`${escapeLike(w)}%`})::int)::float8 / 2`;
     const terms = NUMBER.test(w)
       ? sql`select ${w}::text as term, 1::float8 as s`
-      : sql`select term, (word_similarity(${w}, term) + (term like ${`${escapeLike(w)}%`})::int)::float8 / 2 as s
+      : sql`select term, ${score} as s
           from search_terms
           where workspace_id = ${workspaceId} and kind = ${table}
-            and (term like ${`%${escapeLike(w)}%`} or ${w} <% term)`;
+            and ${short ? sql`${w} <% term` : sql`(term like ${`%${escapeLike(w)}%`} or ${w} <% term)`}`;
     ctes.push(sql`${cte} as materialized (${terms})`);
     holds.push(sql`${kind.searchTermsColumn} && (select array_agg(term) from ${cte})`);
     scores.push(sql`(select max(s) from ${cte} where term = any(${kind.searchTermsColumn}))`);

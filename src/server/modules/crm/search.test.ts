@@ -163,6 +163,10 @@ describe('search', () => {
     expect(await names(owner, 'marta zielinski')).toEqual([]);
     // A part of a word is found too, and case does not matter.
     expect(await names(owner, 'WAKOW')).toEqual(['Marta Nowakowska']);
+    // One or two letters match the start of a word only.
+    expect((await names(owner, 'no')).sort()).toEqual(['Jan Nowack', 'Marek Nowak', 'Marta Nowakowska']);
+    expect(await names(owner, 'ow')).toEqual([]);
+    expect((await names(owner, 'z')).sort()).toEqual(['Jan Zielinski']);
     // Another sort still searches: the matches in that order.
     expect(await names(owner, 'nowak', '&sort=firstName')).toEqual(['Jan Nowack', 'Marek Nowak', 'Marta Nowakowska']);
     // Counted over the matches.
