@@ -61,7 +61,8 @@ app.get('/contacts', async (req) => {
       params.push(w, `${w}%`, `%${w}%`);
       const n = params.length;
       return `__w${i} as materialized (select term, (word_similarity($${n - 2}, term) + (term like $${n - 1})::int)::float8 / 2 as s
-        from search_terms where workspace_id = $${ws} and kind = 'contacts' and (term like $${n} or $${n - 2} <% term))`;
+        from search_terms where workspace_id = $${ws} and kind = 'contacts' and (term like $${n} or $${n - 2} <% term)
+        order by s desc, term limit 200)`;
     });
     withSql = `with ${ctes.join(', ')} `;
     for (let i = 0; i < words.length; i++) where.push(`search_terms && (select array_agg(term) from __w${i})`);

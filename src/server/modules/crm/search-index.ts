@@ -21,6 +21,12 @@ const MAX_WORDS = 8;
 /** Terms are kept to 100 characters (albedo_search_terms). */
 const MAX_TERM = 100;
 const NUMBER = /^[0-9]+$/;
+/**
+ * The closest terms a word matches, at most. Each candidate record is scored against every one of
+ * them: a one-letter word can be close to ten thousand terms, and scoring a hundred thousand
+ * records against all of them would take minutes. A word typed in full has a handful.
+ */
+const MAX_TERMS_PER_WORD = 200;
 
 /** The words of a query, lower-cased and cut like the indexed texts; at most eight. */
 export function searchWords(q: string): string[] {
@@ -71,7 +77,8 @@ export function searchPlan(kind: RecordKind, workspaceId: string, q: string, nam
       : sql`select term, ${score} as s
           from search_terms
           where workspace_id = ${workspaceId} and kind = ${table}
-            and ${short ? sql`${w} <% term` : sql`(term like ${`%${escapeLike(w)}%`} or ${w} <% term)`}`;
+            and ${short ? sql`${w} <% term` : sql`(term like ${`%${escapeLike(w)}%`} or ${w} <% term)`}
+          order by s desc, term limit ${MAX_TERMS_PER_WORD}`;
     ctes.push(sql`${cte} as materialized (${terms})`);
     holds.push(sql`${kind.searchTermsColumn} && (select array_agg(term) from ${cte})`);
     scores.push(sql`(select max(s) from ${cte} where term = any(${kind.searchTermsColumn}))`);
