@@ -135,7 +135,7 @@ export function parseSort(kind: RecordKind, sort: string | undefined, fallback: 
       keys.push({
         name: `relevance(${needle})`,
         desc,
-        // The score of the search's matches, joined in as "__search" (search-index.ts).
+        // The relevance a search plan joins in as "__search" (search-index.ts, SearchPlan.score).
         expr: sql`"__search"."__score"`,
         type: 'float8',
       });

@@ -39,15 +39,19 @@ export function searchWords(q: string): string[] {
 }
 
 /**
- * A search of one kind of record, in three parts for the caller's statement: `ctes` (the close
- * terms of each word, with their scores) go into its WITH clause, `join` after the record table
- * (it adds the relevance as `"__search"."__score"`), and `where` among its conditions.
+ * A search of one kind of record, in parts for the caller's statement: `ctes` (the close terms of
+ * each word, with their scores) go into its WITH clause, `join` after the record table (it adds
+ * the relevance, `score`), and `where` among its conditions.
  */
 export interface SearchPlan {
   ctes: SQL[];
   join: SQL;
   where: SQL;
+  score: SQL;
 }
+
+/** The relevance a plan's `join` adds (query.ts names it too, for the sort key). */
+const SCORE = sql`"__search"."__score"`;
 
 /** `name` keeps the CTEs of several kinds in one statement apart (global search). */
 export function searchPlan(kind: RecordKind, workspaceId: string, q: string, name = 'w'): SearchPlan {
@@ -60,6 +64,7 @@ export function searchPlan(kind: RecordKind, workspaceId: string, q: string, nam
       ctes: [],
       join: sql` cross join lateral (select 1::float8 as __score) as "__search"`,
       where: sql`${kind.searchColumn} like ${`%${escapeLike(q.toLowerCase())}%`}`,
+      score: SCORE,
     };
   }
   const ctes: SQL[] = [];
@@ -87,6 +92,7 @@ export function searchPlan(kind: RecordKind, workspaceId: string, q: string, nam
     ctes,
     join: sql` cross join lateral (select (${sql.join(scores, sql` + `)}) / ${words.length}::float8 as __score) as "__search"`,
     where: sql.join(holds, sql` and `),
+    score: SCORE,
   };
 }
 

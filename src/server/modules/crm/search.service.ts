@@ -40,10 +40,10 @@ export function createSearchService(deps: { db: Database; clock: () => Date }) {
       const plans = kinds.map((kind, k) => searchPlan(kind, actor.workspaceId, q, `k${k}w`));
       const parts: SQL[] = kinds.map((kind, k) => {
         const plan = plans[k] as SearchPlan;
-        return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, "__search"."__score" as score
+        return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, ${plan.score} as score
           from ${kind.table}${plan.join}
           where ${and(isNull(kind.deletedAtColumn), plan.where, readableBy(actor, kind, now))}
-          order by "__search"."__score" desc, ${kind.idColumn} desc limit ${limit})`;
+          order by ${plan.score} desc, ${kind.idColumn} desc limit ${limit})`;
       });
       const list = await execRows(
         tx,

@@ -53,6 +53,16 @@ const inDictionary = async (workspaceId: string, term: string) =>
     ])
   ).length === 1;
 
+async function signInAgain(s: Session): Promise<Session> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: s.user.email, password: PASSWORD },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return { ...s, ...res.json().data };
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await createTestApp({ db, clock });
@@ -129,26 +139,9 @@ describe('search', () => {
     await t.jobs.enqueue(trashPurgeJob({ purgeTrash: async () => 0 }), {});
     await t.jobs.runDue(true);
     expect((await db.query('select 1 from contacts where id = $1', [c.id])).length).toBe(0);
-    owner = {
-      ...owner,
-      ...(
-        await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email: 'search-owner@example.com', password: PASSWORD },
-        })
-      ).json().data,
-    };
-    other = {
-      ...other,
-      ...(
-        await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { email: 'search-other@example.com', password: PASSWORD },
-        })
-      ).json().data,
-    };
+    // Tokens expire as the test clock moves on: sign in again.
+    owner = await signInAgain(owner);
+    other = await signInAgain(other);
   });
 
   it('ranks the word itself first, then words starting with it, then close misspellings; every word must match', async () => {
