@@ -2,6 +2,7 @@
 // the sort values of the last row (as PostgreSQL prints them, so timestamps keep their
 // microseconds), so paging is stable while rows are added or changed elsewhere.
 import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { CustomFieldType } from '#server/db/schema/crm.ts';
 import { type FieldProblem, ValidationError } from '#server/platform/errors.ts';
 import { type FieldDef, filterValue, sortExpression, sqlType } from './fields.ts';
@@ -97,6 +98,29 @@ export function parseListQuery(query: Record<string, unknown>): ListParams {
   return params;
 }
 
+const dialect = new PgDialect();
+
+/**
+ * A fragment without parameters (a column, a sort expression) rendered once into one raw string:
+ * statements are built on every request, and drizzle walks every part of every fragment each time.
+ */
+export function rendered(fragment: SQL): SQL {
+  const query = dialect.sqlToQuery(fragment);
+  return query.params.length ? fragment : sql.raw(query.sql);
+}
+
+const fieldsByKind = new WeakMap<RecordKind, Record<string, FieldDef>>();
+
+/** Every field of a kind by name: the common ones and its own. */
+export function fieldsOf(kind: RecordKind): Record<string, FieldDef> {
+  let all = fieldsByKind.get(kind);
+  if (!all) {
+    all = { ...commonFields(kind), ...kind.fields };
+    fieldsByKind.set(kind, all);
+  }
+  return all;
+}
+
 /** Fields every record has, besides the kind's own. */
 export function commonFields(kind: RecordKind): Record<string, FieldDef> {
   const t = kind.table as unknown as Record<string, AnyColumn>;
@@ -122,9 +146,25 @@ export interface SortKey {
  * words match (search-index.ts), best first.
  */
 export function parseSort(kind: RecordKind, sort: string | undefined, fallback: string, q?: string): SortKey[] {
-  const all = { ...commonFields(kind), ...kind.fields };
+  const spec = sort || (q ? '-relevance' : fallback);
+  // Keys without relevance depend only on the kind and the spec: parsed once, their expressions
+  // rendered once. Only valid specs get here (others throw), and the bound guards against
+  // endless combinations.
+  const cacheable = !spec.includes('relevance');
+  const cacheKey = `${kind.resource}:${spec}`;
+  const known = cacheable ? sortKeysBySpec.get(cacheKey) : undefined;
+  if (known) return known;
+  const keys = parseSortSpec(kind, spec, q);
+  if (cacheable && sortKeysBySpec.size < 1_000) sortKeysBySpec.set(cacheKey, keys);
+  return keys;
+}
+
+const sortKeysBySpec = new Map<string, SortKey[]>();
+
+function parseSortSpec(kind: RecordKind, spec: string, q: string | undefined): SortKey[] {
+  const all = fieldsOf(kind);
   const keys: SortKey[] = [];
-  for (const part of (sort || (q ? '-relevance' : fallback)).split(',').map((s) => s.trim())) {
+  for (const part of spec.split(',').map((s) => s.trim())) {
     if (!part) continue;
     const desc = part.startsWith('-');
     const name = desc ? part.slice(1) : part;
@@ -151,7 +191,7 @@ export function parseSort(kind: RecordKind, sort: string | undefined, fallback: 
       ]);
     }
     if (keys.some((k) => k.name === name)) continue;
-    keys.push({ name, desc, expr: sortExpression(field), type: castType(field) });
+    keys.push({ name, desc, expr: rendered(sortExpression(field)), type: castType(field) });
   }
   return keys;
 }
@@ -162,11 +202,35 @@ function castType(field: FieldDef): string {
 }
 
 export function orderBy(keys: SortKey[], idColumn: AnyColumn): SQL {
-  const parts = keys.map((k) => (k.desc ? sql`${k.expr} desc` : sql`${k.expr} asc`));
-  // The id breaks ties in the direction of the first key, so an index on (key, id) serves both.
-  parts.push(keys[0]?.desc ? sql`${idColumn} desc` : sql`${idColumn} asc`);
-  return sql.join(parts, sql`, `);
+  let clause = orderByKeys.get(keys);
+  if (!clause) {
+    const parts = keys.map((k) => (k.desc ? sql`${k.expr} desc` : sql`${k.expr} asc`));
+    // The id breaks ties in the direction of the first key, so an index on (key, id) serves both.
+    parts.push(keys[0]?.desc ? sql`${idColumn} desc` : sql`${idColumn} asc`);
+    clause = rendered(sql.join(parts, sql`, `));
+    orderByKeys.set(keys, clause);
+  }
+  return clause;
 }
+
+const orderByKeys = new WeakMap<SortKey[], SQL>();
+
+/** The sort keys' values as text columns `__s0`, `__s1`…, read back into the next cursor. */
+export function sortKeyColumns(keys: SortKey[]): SQL {
+  let list = sortKeyLists.get(keys);
+  if (!list) {
+    list = rendered(
+      sql.join(
+        keys.map((k, i) => sql`(${k.expr})::text as ${sql.raw(`"__s${i}"`)}`),
+        sql`, `,
+      ),
+    );
+    sortKeyLists.set(keys, list);
+  }
+  return list;
+}
+
+const sortKeyLists = new WeakMap<SortKey[], SQL>();
 
 interface CursorData {
   s: string;
@@ -262,8 +326,7 @@ export function filterSql(
     }
     return compare(sql`${value}::${sql.raw(cast)}`, filter.op, [sql`${filter.value}::${sql.raw(cast)}`], problem);
   }
-  const all = { ...commonFields(kind), ...kind.fields };
-  const field = all[filter.field];
+  const field = fieldsOf(kind)[filter.field];
   if (!field) throw problem('is not a field of this object');
   const col = sql`${field.column}`;
   if (filter.op === 'empty') {

@@ -75,9 +75,10 @@ function statementSql(statement: Statement): SQL {
 
 export interface StatementOptions extends SetupOptions {
   /**
-   * Keep each statement prepared on its connection, named by its text, so PostgreSQL plans it
-   * once instead of on every call: for hot statements with few distinct texts (a record by id),
-   * never for text that varies with input.
+   * Keep each statement prepared on its connection, named by its text, so PostgreSQL parses and
+   * plans it once instead of on every call (PREPARED_PER_CONNECTION most recently used per
+   * connection). For statements whose text depends on the shape of a request (kind, filters,
+   * sort), never on values: those are parameters.
    */
   prepare?: boolean;
 }
@@ -88,7 +89,7 @@ function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     name = `albedo_${createHash('sha1').update(text).digest('base64url')}`;
-    // Only statements with few distinct texts are prepared; the bound is a guard, not a cache policy.
+    // A memo of hashes, bounded against texts that never repeat.
     if (statementNames.size < 10_000) statementNames.set(text, name);
   }
   return name;

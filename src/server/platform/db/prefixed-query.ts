@@ -41,8 +41,11 @@ export class PrefixedQuery extends pg.Query {
   }
 
   override prepare(connection: PgConnection): void {
+    const evicted = this.name ? keepPrepared(connection, this.name) : undefined;
     this.parsesOwn = Boolean(this.name) && !this.hasBeenParsed(connection);
-    for (const item of this.prefix) {
+    const prefix = evicted ? [`deallocate "${evicted}"`, ...this.prefix] : this.prefix;
+    if (evicted) this.pendingCompletions++;
+    for (const item of prefix) {
       if (typeof item === 'string') {
         connection.parse({ text: item, name: '', types: [] });
         connection.bind({ portal: '', statement: '', values: [] });
@@ -86,6 +89,41 @@ export class PrefixedQuery extends pg.Query {
 }
 
 const untrusted = new WeakSet<object>();
+
+/**
+ * How many statements named by their text stay prepared on one connection. Texts vary with the
+ * filters, sorts and search words a list is asked for, and each prepared statement holds its plan
+ * in the server process, so a connection keeps the most recently used ones and deallocates the
+ * rest.
+ */
+export const PREPARED_PER_CONNECTION = 64;
+
+/** Names of the statements this file prepared on each connection, least recently used first. */
+const preparedOn = new WeakMap<object, Set<string>>();
+
+/**
+ * Marks `name` as the most recently used statement of `connection` and returns the statement to
+ * deallocate to make room for it, if any: the caller sends the DEALLOCATE ahead of its query, and
+ * pg forgets it was prepared so that its next use parses it again.
+ */
+function keepPrepared(connection: PgConnection, name: string): string | undefined {
+  let names = preparedOn.get(connection);
+  if (!names) {
+    names = new Set();
+    preparedOn.set(connection, names);
+  }
+  if (names.delete(name)) {
+    names.add(name);
+    return undefined;
+  }
+  names.add(name);
+  if (names.size <= PREPARED_PER_CONNECTION) return undefined;
+  const [oldest] = names as Iterable<string>;
+  if (oldest === undefined) return undefined;
+  names.delete(oldest);
+  delete connection.parsedStatements[oldest];
+  return oldest;
+}
 
 /** Whether a pooled client must be released as broken (see PrefixedQuery.handleError). */
 export function mustDiscard(client: pg.PoolClient): boolean {
