@@ -34,7 +34,7 @@ import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
 import { collectRoutes } from '#server/platform/http/authenticate.ts';
 import { registerErrorHandlers, sendRouteNotFound } from '#server/platform/http/errors.ts';
 import { createRateLimitGuards } from '#server/platform/http/rate-limits.ts';
-import { albedoSecurityHeaders } from '#server/platform/http/security-headers.ts';
+import { albedoSecurityHeaders, apiSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { serializerCompiler } from '#server/platform/http/serializer.ts';
 import { registerWebApp } from '#server/platform/http/web.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
@@ -93,11 +93,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
 
-  const securityHeaders = albedoSecurityHeaders(config.publicUrl.startsWith('https:'));
+  const https = config.publicUrl.startsWith('https:');
+  const pageHeaders = albedoSecurityHeaders(https);
+  const apiHeaders = apiSecurityHeaders(https);
   // A callback hook, not async: this runs on every request and a promise per hook shows in req/s.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    reply.headers(securityHeaders);
+    reply.headers(request.url.startsWith('/api/') ? apiHeaders : pageHeaders);
     done();
   });
   // While closing, keep-alive sockets of requests still in flight become idle only after their

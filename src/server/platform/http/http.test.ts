@@ -158,6 +158,18 @@ describe('security headers, CORS and cookies', () => {
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
+  it('gives API responses the API set: nothing may load or frame them', async () => {
+    const res = await t.app.inject({ url: '/api/v1/openapi.json' });
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+    const missing = await t.app.inject({ url: '/api/v1/no-such-route' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
   it('allows only the configured origins', async () => {
     const ok = await t.app.inject({
       method: 'OPTIONS',

@@ -43,3 +43,21 @@ export function albedoSecurityHeaders(https: boolean): Readonly<Record<string, s
     strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
 }
+
+/**
+ * The headers of an API response (JSON, downloads): what OWASP's REST Security Cheat Sheet asks
+ * for. A page's policy (scripts, styles, images, opener and origin isolation) means nothing for a
+ * response that is never rendered as a document, so the API sends a stricter and shorter one:
+ * nothing may load, nothing may frame it. Every response carries these bytes, and a client reads
+ * them too.
+ */
+export function apiSecurityHeaders(https: boolean): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
+    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  });
+}
