@@ -35,6 +35,7 @@ import {
   type ListParams,
   orderBy,
   parseSort,
+  rendered,
   sortKeyColumns,
 } from './query.ts';
 import { searchPlan, withClause } from './search-index.ts';
@@ -110,6 +111,9 @@ function outputColumns(kind: RecordKind): Record<string, PgColumn> {
  */
 interface RawOutput {
   list: SQL;
+  /** `select <list> from <table> where <id> = ` and ` and <deleted_at> is null and `, rendered once. */
+  byIdHead: SQL;
+  byIdTail: SQL;
   read(raw: Record<string, unknown>): RecordRow;
 }
 
@@ -120,6 +124,8 @@ function rawOutput(kind: RecordKind): RawOutput {
   const fields = entries.map(([key, column]) => ({ key, name: column.name, map: driverMapping(column) }));
   return {
     list,
+    byIdHead: rendered(sql`select ${list} from ${kind.table} where ${kind.idColumn} = `),
+    byIdTail: rendered(sql` and ${kind.deletedAtColumn} is null and `),
     read(raw) {
       const out: Record<string, unknown> = {};
       for (const { key, name, map } of fields) {
@@ -686,10 +692,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
       db,
       actor,
       async (tx) => {
-        const [raw] = await execRows(
-          tx,
-          sql`select ${output.list} from ${kind.table} where ${kind.idColumn} = ${id} and ${kind.deletedAtColumn} is null and ${readableBy(actor, kind, now)}`,
-        );
+        const [raw] = await execRows(tx, sql`${output.byIdHead}${id}${output.byIdTail}${readableBy(actor, kind, now)}`);
         if (!raw) throw new NotFound(kind.label);
         const row = output.read(raw);
         if (!options.related || !kind.related) return { data: row };

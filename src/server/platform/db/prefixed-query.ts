@@ -27,6 +27,8 @@ export class PrefixedQuery extends pg.Query {
   private parsing: Array<{ name: string; text: string }> = [];
   /** Whether this query sends the Parse of its own named statement. */
   private parsesOwn = false;
+  /** How this query's rows are built, when it is a prepared statement (see rowReader). */
+  private reader: RowReader | undefined;
 
   constructor(
     prefix: readonly PrefixStatement[],
@@ -61,8 +63,30 @@ export class PrefixedQuery extends pg.Query {
     super.prepare(connection);
   }
 
-  override handleDataRow(msg: unknown): void {
+  override handleRowDescription(msg: { fields: FieldDescription[] }): void {
+    this.reader = this.name && this._rowMode !== 'array' ? rowReader(this.name, msg.fields, this.types) : undefined;
+    if (!this.reader) return super.handleRowDescription(msg);
+    // pg's own handling, without its per-result setup (Result.addFields), which the reader replaces.
+    this._checkForMultirow();
+    this._result.fields = msg.fields;
+    this._accumulateRows = Boolean(this.callback) || !this.listeners('row').length;
+  }
+
+  override handleDataRow(msg: { fields: Array<string | null> }): void {
     if (this.pendingCompletions > 0) return;
+    if (this.reader) {
+      if (this._canceledDueToError) return;
+      let row: Record<string, unknown>;
+      try {
+        row = this.reader.read(msg.fields);
+      } catch (err) {
+        this._canceledDueToError = err;
+        return;
+      }
+      this.emit('row', row, this._result);
+      if (this._accumulateRows) this._result.addRow(row);
+      return;
+    }
     super.handleDataRow(msg);
   }
 
@@ -130,6 +154,53 @@ export function mustDiscard(client: pg.PoolClient): boolean {
   return untrusted.has((client as unknown as { connection: object }).connection);
 }
 
+interface FieldDescription {
+  name: string;
+  dataTypeID: number;
+  format?: string;
+}
+
+interface RowReader {
+  fields: FieldDescription[];
+  read(values: Array<string | null>): Record<string, unknown>;
+}
+
+type TypeParsers = { getTypeParser(oid: number, format: string): (value: string) => unknown } | undefined;
+
+/** Row readers by statement name: a prepared statement's columns are the same at every execution. */
+const readers = new Map<string, RowReader>();
+
+/**
+ * How the rows of a prepared statement are built. pg sets up each result from its description
+ * (a parser per column, then an object of every column spread for each row, in dictionary mode
+ * past a few columns): for a statement that comes back with the same columns every time, that is
+ * done once, and each row is one object literal of a fixed shape. The code is generated from the
+ * column names the database sent, each quoted as a JSON string.
+ */
+function rowReader(name: string, fields: FieldDescription[], types: TypeParsers): RowReader | undefined {
+  const known = readers.get(name);
+  if (known && sameFields(known.fields, fields)) return known;
+  if (fields.some((f) => f.format === 'binary')) return undefined;
+  const parsers = fields.map((f) => (types ?? pg.types).getTypeParser(f.dataTypeID, 'text'));
+  const body = fields.map((f, i) => `${JSON.stringify(f.name)}: v[${i}] === null ? null : p[${i}](v[${i}])`);
+  const build = new Function('v', 'p', `return { ${body.join(', ')} };`) as (
+    values: Array<string | null>,
+    p: typeof parsers,
+  ) => Record<string, unknown>;
+  const reader: RowReader = { fields, read: (values) => build(values, parsers) };
+  // Bounded like the statement names themselves.
+  if (readers.size < 10_000) readers.set(name, reader);
+  return reader;
+}
+
+function sameFields(a: FieldDescription[], b: FieldDescription[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]?.name !== b[i]?.name || a[i]?.dataTypeID !== b[i]?.dataTypeID) return false;
+  }
+  return true;
+}
+
 // The parts of pg's (untyped) wire connection this file uses.
 interface PgConnection {
   parsedStatements: Record<string, string>;
@@ -151,6 +222,14 @@ declare module 'pg' {
     handleReadyForQuery(connection: unknown): void;
     prepare(connection: unknown): void;
     handleDataRow(msg: unknown): void;
+    handleRowDescription(msg: unknown): void;
+    types?: TypeParsers;
+    _rowMode?: string;
+    _canceledDueToError: unknown;
+    _accumulateRows: boolean;
+    _result: { addRow(row: unknown): void; fields: unknown[] };
+    _checkForMultirow(): void;
+    callback?: unknown;
     handleCommandComplete(msg: unknown, connection: unknown): void;
   }
 }

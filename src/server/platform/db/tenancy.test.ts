@@ -5,6 +5,7 @@ import { auditLog } from '#server/db/schema/audit.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
 import { execRows } from './database.ts';
+import { PREPARED_PER_CONNECTION } from './prefixed-query.ts';
 import { readWorkspace, withWorkspace } from './tenancy.ts';
 
 let db: TestDatabase;
@@ -205,6 +206,42 @@ describe('reads through readWorkspace (no BEGIN or COMMIT on PostgreSQL)', () =>
     expect(await bad()).toMatch(/no_such_column/);
     expect(await bad()).toMatch(/no_such_column/);
     expect(await read(1)).toEqual([{ n: 10 }]);
+  });
+
+  it('keeps at most PREPARED_PER_CONNECTION statements prepared, the most recently used, and runs evicted ones again', async () => {
+    // One connection (poolMax 1): texts that differ only in a constant are different statements.
+    const read = (k: number) =>
+      readWorkspace(
+        db,
+        { workspaceId: A },
+        (tx) =>
+          execRows<{ k: number; at: string; tags: string[] }>(
+            tx,
+            sql`select ${sql.raw(String(k))}::int as k, now() as at, array['a', 'b']::text[] as tags`,
+          ),
+        { prepare: true },
+      );
+    const total = PREPARED_PER_CONNECTION + 10;
+    for (let k = 0; k < total; k++) {
+      const [row] = await read(k);
+      // Rows of prepared statements are built by a reader made once per statement: values parsed
+      // as for any other query (timestamps stay text for drizzle, arrays are arrays).
+      expect(row).toMatchObject({ k, tags: ['a', 'b'] });
+      expect(typeof row?.at).toBe('string');
+    }
+    // The first ones were deallocated; running one again prepares it again.
+    expect(await read(0)).toMatchObject([{ k: 0 }]);
+    expect(await read(total - 1)).toMatchObject([{ k: total - 1 }]);
+    if (db.kind === 'postgres') {
+      const [held] = await db.query<{ n: number; first: boolean; last: boolean }>(
+        `select count(*)::int as n, bool_or(statement like '%select 0::int as k%') as first,
+                bool_or(statement like '%select ${total - 1}::int as k%') as last
+           from pg_prepared_statements where name ~ '^albedo_[A-Za-z0-9_-]{27}$'`,
+      );
+      expect(held?.n).toBeLessThanOrEqual(PREPARED_PER_CONNECTION);
+      expect(held?.n).toBeGreaterThan(PREPARED_PER_CONNECTION / 2);
+      expect(held).toMatchObject({ first: true, last: true });
+    }
   });
 
   it('works on a new connection whose first call fails after its settings were prepared', async () => {
