@@ -65,7 +65,10 @@ export class PrefixedQuery extends pg.Query {
 
   override handleRowDescription(msg: { fields: FieldDescription[] }): void {
     this.reader = this.name && this._rowMode !== 'array' ? rowReader(this.name, msg.fields, this.types) : undefined;
-    if (!this.reader) return super.handleRowDescription(msg);
+    if (!this.reader) {
+      super.handleRowDescription(msg);
+      return;
+    }
     // pg's own handling, without its per-result setup (Result.addFields), which the reader replaces.
     this._checkForMultirow();
     this._result.fields = msg.fields;
