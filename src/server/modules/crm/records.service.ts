@@ -675,7 +675,9 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     const kind = kindOf(resource);
     assertPermission(actor, permission(kind, 'read'));
     const now = clock();
-    return readWorkspace(db, actor, (tx) => listIn(tx, actor, kind, params, now), { prepare: true });
+    // Prepared unless searching: a search's plan depends on its words (how many terms each is close
+    // to), and PostgreSQL's generic plan for it costs more than planning each one (3.3 → 4.1 ms).
+    return readWorkspace(db, actor, (tx) => listIn(tx, actor, kind, params, now), { prepare: !params.q });
   }
 
   async function get(

@@ -35,33 +35,28 @@ export function createSearchService(deps: { db: Database; clock: () => Date }) {
     );
     if (!kinds.length) return [];
     const now = clock();
-    return readWorkspace(
-      db,
-      actor,
-      async (tx) => {
-        // Each kind's best matches the actor may read, then the best of all.
-        const plans = kinds.map((kind, k) => searchPlan(kind, actor.workspaceId, q, `k${k}w`));
-        const parts: SQL[] = kinds.map((kind, k) => {
-          const plan = plans[k] as SearchPlan;
-          return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, ${plan.score} as score
+    return readWorkspace(db, actor, async (tx) => {
+      // Each kind's best matches the actor may read, then the best of all.
+      const plans = kinds.map((kind, k) => searchPlan(kind, actor.workspaceId, q, `k${k}w`));
+      const parts: SQL[] = kinds.map((kind, k) => {
+        const plan = plans[k] as SearchPlan;
+        return sql`(select ${kind.resource} as resource, ${kind.idColumn} as id, ${kind.titleSql} as title, ${kind.subtitleSql} as subtitle, ${plan.score} as score
           from ${kind.table}${plan.join}
           where ${and(isNull(kind.deletedAtColumn), plan.where, readableBy(actor, kind, now))}
           order by ${plan.score} desc, ${kind.idColumn} desc limit ${limit})`;
-        });
-        const list = await execRows(
-          tx,
-          sql`${withClause(plans)}select * from (${sql.join(parts, sql` union all `)}) hits order by score desc, title limit ${limit}`,
-        );
-        return list.map((r) => ({
-          resource: String(r.resource),
-          id: String(r.id),
-          title: String(r.title ?? ''),
-          subtitle: String(r.subtitle ?? ''),
-          score: Number(r.score),
-        }));
-      },
-      { prepare: true },
-    );
+      });
+      const list = await execRows(
+        tx,
+        sql`${withClause(plans)}select * from (${sql.join(parts, sql` union all `)}) hits order by score desc, title limit ${limit}`,
+      );
+      return list.map((r) => ({
+        resource: String(r.resource),
+        id: String(r.id),
+        title: String(r.title ?? ''),
+        subtitle: String(r.subtitle ?? ''),
+        score: Number(r.score),
+      }));
+    });
   }
 
   return { search };
