@@ -292,7 +292,9 @@ async function section(label, env) {
     const albedoSat = await load({ ...make(base, headers), connections: SATURATION });
     const floorSat = await load({ ...make(floorBase, {}), connections: SATURATION });
     const albedoFixed = await load({ ...make(base, headers), connections: 8, overallRate: FIXED_RATE });
-    rows.push({ name, albedoSat, floorSat, albedoFixed });
+    // The floor at the same offered load: what latency this machine gives the bare SQL.
+    const floorFixed = await load({ ...make(floorBase, {}), connections: 8, overallRate: FIXED_RATE });
+    rows.push({ name, albedoSat, floorSat, albedoFixed, floorFixed });
   }
   if (wanted('create')) {
     const createSat = await load({
@@ -364,13 +366,15 @@ async function section(label, env) {
     `\n${label}: ${CONTACTS.toLocaleString()} contacts in the measured workspace, ${OTHER_WORKSPACES} other workspaces of ${OTHER_CONTACTS.toLocaleString()} (seeded in ${seedSeconds.toFixed(1)} s)`,
   );
   console.log(
-    `| operation | Albedo req/s @${SATURATION} conn | floor req/s | Albedo / floor | Albedo p50 / p95 / p99 ms @${FIXED_RATE} req/s | errors |`,
+    `| operation | Albedo req/s @${SATURATION} conn | floor req/s | Albedo / floor | Albedo p50 / p95 / p99 ms @${FIXED_RATE} req/s | floor p50 / p95 / p99 ms @${FIXED_RATE} req/s | errors |`,
   );
-  console.log('| --- | ---: | ---: | ---: | --- | ---: |');
+  console.log('| --- | ---: | ---: | ---: | --- | --- | ---: |');
+  const ms = (f) => `${f.p50.toFixed(1)} / ${f.p95.toFixed(1)} / ${f.p99.toFixed(1)}`;
   for (const r of rows) {
     const f = r.albedoFixed;
+    const floorLatency = r.floorFixed ? ms(r.floorFixed) : '—';
     console.log(
-      `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${f.p50.toFixed(1)} / ${f.p95.toFixed(1)} / ${f.p99.toFixed(1)} (${Math.round(f.rps)} req/s served) | ${r.albedoSat.errors + f.errors} |`,
+      `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${ms(f)} (${Math.round(f.rps)} req/s served) | ${floorLatency} | ${r.albedoSat.errors + f.errors} |`,
     );
   }
   if (imported) {
