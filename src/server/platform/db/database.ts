@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { DrizzleQueryError, type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -123,7 +123,48 @@ export interface Database {
 
 /** Rows of a raw `tx.execute(sql...)`: both drivers return `{ rows }`, typed loosely by drizzle. */
 export async function execRows<R = Record<string, unknown>>(runner: Orm | Tx, query: SQL): Promise<R[]> {
+  const direct = (runner as { [directRunner]?: Runner })[directRunner];
+  if (direct) return runDirect<R>(direct, query);
   return ((await runner.execute(query)) as unknown as { rows: R[] }).rows;
+}
+
+type Runner = { query: (config: pg.QueryConfig, values?: unknown[]) => Promise<unknown> };
+
+/** Set on PostgreSQL transactions (txOver): the runner their statements go to. */
+const directRunner = Symbol('albedo.directRunner');
+const directDialect = new PgDialect();
+
+// The value parsers drizzle's node-postgres session gives its queries: dates, timestamps and
+// intervals (and arrays of them) stay text, for the columns' own mapping to read.
+const KEEP_TEXT = new Set([
+  pg.types.builtins.TIMESTAMPTZ,
+  pg.types.builtins.TIMESTAMP,
+  pg.types.builtins.DATE,
+  pg.types.builtins.INTERVAL,
+  1231,
+  1115,
+  1185,
+  1187,
+  1182,
+]);
+const asText = (value: string) => value;
+const drizzleTypes = {
+  getTypeParser: (oid: number, format?: string) =>
+    KEEP_TEXT.has(oid) ? asText : pg.types.getTypeParser(oid, (format ?? 'text') as 'text'),
+};
+
+/**
+ * What `tx.execute` does on PostgreSQL, without drizzle's layers around the driver call (tracing
+ * spans, cache check, prepared-query object: four promises per statement on every request): the
+ * same text and parameters, the same value parsers, errors wrapped the same way.
+ */
+async function runDirect<R>(runner: Runner, query: SQL): Promise<R[]> {
+  const { sql: text, params } = directDialect.sqlToQuery(query);
+  try {
+    return ((await runner.query({ text, types: drizzleTypes } as pg.QueryConfig, params)) as { rows: R[] }).rows;
+  } catch (err) {
+    throw new DrizzleQueryError(text, params, err as Error);
+  }
 }
 
 // Extensions must be registered on every PGlite open, not only when created.
@@ -188,8 +229,11 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const orm = drizzlePg({ client: pool }) as unknown as Orm;
   const dialect = new PgDialect();
   // A drizzle transaction over our own runner: drizzle only ever calls `query(config, values)`.
-  const txOver = (runner: { query: (config: pg.QueryConfig, values?: unknown[]) => Promise<unknown> }) =>
-    new NodePgTransaction(dialect, new NodePgSession(runner as never, dialect, undefined), undefined) as unknown as Tx;
+  const txOver = (runner: Runner) => {
+    const tx = new NodePgTransaction(dialect, new NodePgSession(runner as never, dialect, undefined), undefined);
+    Object.defineProperty(tx, directRunner, { value: runner });
+    return tx as unknown as Tx;
+  };
   let closed = false;
   return {
     kind: 'postgres',
