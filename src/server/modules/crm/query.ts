@@ -2,8 +2,8 @@
 // the sort values of the last row (as PostgreSQL prints them, so timestamps keep their
 // microseconds), so paging is stable while rows are added or changed elsewhere.
 import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import type { CustomFieldType } from '#server/db/schema/crm.ts';
+import { pgDialect } from '#server/platform/db/database.ts';
 import { type FieldProblem, ValidationError } from '#server/platform/errors.ts';
 import { type FieldDef, filterValue, sortExpression, sqlType } from './fields.ts';
 import type { RecordKind } from './kinds.ts';
@@ -98,14 +98,12 @@ export function parseListQuery(query: Record<string, unknown>): ListParams {
   return params;
 }
 
-const dialect = new PgDialect();
-
 /**
  * A fragment without parameters (a column, a sort expression) rendered once into one raw string:
  * statements are built on every request, and drizzle walks every part of every fragment each time.
  */
 export function rendered(fragment: SQL): SQL {
-  const query = dialect.sqlToQuery(fragment);
+  const query = pgDialect.sqlToQuery(fragment);
   return query.params.length ? fragment : sql.raw(query.sql);
 }
 

@@ -132,7 +132,8 @@ type Runner = { query: (config: pg.QueryConfig, values?: unknown[]) => Promise<u
 
 /** Set on PostgreSQL transactions (txOver): the runner their statements go to. */
 const directRunner = Symbol('albedo.directRunner');
-const directDialect = new PgDialect();
+/** The one PostgreSQL dialect that renders our statements (it holds no per-query state). */
+export const pgDialect = new PgDialect();
 
 // The value parsers drizzle's node-postgres session gives its queries: dates, timestamps and
 // intervals (and arrays of them) stay text, for the columns' own mapping to read.
@@ -159,7 +160,7 @@ const drizzleTypes = {
  * same text and parameters, the same value parsers, errors wrapped the same way.
  */
 async function runDirect<R>(runner: Runner, query: SQL): Promise<R[]> {
-  const { sql: text, params } = directDialect.sqlToQuery(query);
+  const { sql: text, params } = pgDialect.sqlToQuery(query);
   try {
     return ((await runner.query({ text, types: drizzleTypes } as pg.QueryConfig, params)) as { rows: R[] }).rows;
   } catch (err) {
@@ -227,10 +228,9 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // An idle client dying (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const orm = drizzlePg({ client: pool }) as unknown as Orm;
-  const dialect = new PgDialect();
   // A drizzle transaction over our own runner: drizzle only ever calls `query(config, values)`.
   const txOver = (runner: Runner) => {
-    const tx = new NodePgTransaction(dialect, new NodePgSession(runner as never, dialect, undefined), undefined);
+    const tx = new NodePgTransaction(pgDialect, new NodePgSession(runner as never, pgDialect, undefined), undefined);
     Object.defineProperty(tx, directRunner, { value: runner });
     return tx as unknown as Tx;
   };
