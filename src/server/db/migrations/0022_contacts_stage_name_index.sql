@@ -1,0 +1,1 @@
+CREATE INDEX "contacts_stage_name_idx" ON "contacts" USING btree ("workspace_id","lifecycle_stage",coalesce(lower("last_name"), ''),lower("first_name"),"id") WHERE deleted_at is null;
