@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { v7 as uuidv7 } from 'uuid';
-import { percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
+import { machineSpeedMs, percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const SATURATION = 32;
@@ -178,6 +178,7 @@ function createRequests(path, headers) {
 }
 
 async function section(label, env) {
+  const speedBefore = machineSpeedMs();
   const port = nextPort++;
   const floorPort = nextPort++;
   const base = `http://127.0.0.1:${port}`;
@@ -363,6 +364,7 @@ async function section(label, env) {
   }
   const rss = rssMb(app.pid);
   await stop(app);
+  const speedAfter = machineSpeedMs();
   await stop(floor);
   if (floorDir) rmSync(floorDir, { recursive: true, force: true });
 
@@ -390,6 +392,9 @@ async function section(label, env) {
     );
   }
   console.log(`Albedo RSS after the run ${rss} MB; peak during the import ${peakRss} MB`);
+  console.log(
+    `Machine speed (bench/lib.mjs machineSpeedMs, lower is faster): ${speedBefore} ms before, ${speedAfter} ms after`,
+  );
 }
 
 console.log(`Albedo CRM benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
