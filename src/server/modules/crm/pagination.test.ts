@@ -3,9 +3,12 @@
 // exactly once, in the order of the unpaged list, even while rows are being added.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgDialect } from '#server/platform/db/database.ts';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 import { bearer, type Session, signUp } from '#test/support/flows.ts';
+import { kindByResource, type RecordKind } from './kinds.ts';
+import { orderBy, parseSort } from './query.ts';
 
 const clock = manualClock(new Date());
 let t: TestApp;
@@ -130,5 +133,35 @@ describe('cursor pagination', () => {
     const offset = (await get('/api/v1/contacts?sort=lastName,firstName&limit=10&offset=20')).data.map((r) => r.id);
     expect(page3).toEqual(whole.slice(20, 30));
     expect(offset).toEqual(page3);
+  });
+});
+
+describe('the read behind a page', () => {
+  it('reads contacts of one lifecycle stage in name order through their own index, not past the other stages', async () => {
+    const kind = kindByResource('contacts') as RecordKind;
+    // The list's own order clause for `sort=lastName,firstName`, as records.list renders it.
+    const order = pgDialect.sqlToQuery(orderBy(parseSort(kind, 'lastName,firstName', '-updatedAt'), kind.idColumn));
+    const [{ workspaceId }] = (await t.db.query('select workspace_id as "workspaceId" from contacts where id = $1', [
+      seeded[0],
+    ])) as Array<{ workspaceId: string }>;
+    const plan = await t.db.withConnection(async (_orm, query) => {
+      await query('begin');
+      try {
+        // A few dozen rows would be read whole; these settings ask for the plan of a large table.
+        await query('set local enable_seqscan = off');
+        await query('set local enable_bitmapscan = off');
+        const [row] = (await query(
+          `explain (format json) select id from contacts where workspace_id = $1 and deleted_at is null and lifecycle_stage = $2 order by ${order.sql} limit 51`,
+          [workspaceId, 'lead'],
+        )) as Array<{ 'QUERY PLAN': unknown }>;
+        return JSON.stringify(row?.['QUERY PLAN']);
+      } finally {
+        await query('rollback');
+      }
+    });
+    expect(plan).toContain('"Index Name":"contacts_stage_name_idx"');
+    // Stage and workspace are the index condition: nothing is read only to be filtered out.
+    expect(plan).toMatch(/"Index Cond":"\(\(workspace_id = [^)]+\) AND \(lifecycle_stage = [^)]+\)\)"/);
+    expect(plan).not.toContain('"Sort Key"');
   });
 });
