@@ -141,11 +141,7 @@ describe('the read behind a page', () => {
     const kind = kindByResource('contacts') as RecordKind;
     // The list's own order clause for `sort=lastName,firstName`, as records.list renders it.
     const order = pgDialect.sqlToQuery(orderBy(parseSort(kind, 'lastName,firstName', '-updatedAt'), kind.idColumn));
-    const [seededRow] = (await t.db.query('select workspace_id as "workspaceId" from contacts where id = $1', [
-      seeded[0],
-    ])) as Array<{ workspaceId: string }>;
-    const workspaceId = seededRow?.workspaceId;
-    expect(workspaceId).toBeTruthy();
+    const workspaceId = owner.workspace.id;
     const plan = await t.db.withConnection(async (_orm, query) => {
       await query('begin');
       try {
