@@ -269,7 +269,8 @@ export function ImportPage() {
                       <Table.Tbody>
                         {t.errors.map((e) => (
                           <Table.Tr key={`${e.row}-${e.field}-${e.message}`}>
-                            <Table.Td>{e.row}</Table.Td>
+                            {/* Row 0 is about the whole import (it stopped, or its member left). */}
+                            <Table.Td>{e.row > 0 ? e.row : '—'}</Table.Td>
                             <Table.Td>{e.field ?? ''}</Table.Td>
                             <Table.Td>{e.message}</Table.Td>
                           </Table.Tr>

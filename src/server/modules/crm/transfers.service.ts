@@ -9,7 +9,7 @@ import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
 import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
 import type { Actor, Channel } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import type { Database, Tx } from '#server/platform/db/database.ts';
+import { type Database, sqlState, type Tx } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { AppError, type FieldProblem, NotFound, ValidationError } from '#server/platform/errors.ts';
 import { defineJob, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
@@ -28,6 +28,24 @@ export const MAX_IMPORT_ROWS = 200_000;
 export const MAX_EXPORT_ROWS = 1_000_000;
 const CHUNK = 500;
 const MAX_ERRORS = 1000;
+/** SQLSTATE deadlock_detected: PostgreSQL rolled one of two transactions back. */
+const DEADLOCK = '40P01';
+
+/** Reads fall through to `base`; writes go to `own` only. */
+function layered(base: Map<string, string>, own: Map<string, string>): Cache {
+  return {
+    get: (key) => own.get(key) ?? base.get(key),
+    has: (key) => own.has(key) || base.has(key),
+    set: (key, value) => {
+      own.set(key, value);
+    },
+  };
+}
+type Cache = {
+  get(key: string): string | undefined;
+  has(key: string): boolean;
+  set(key: string, value: string): void;
+};
 
 /** Linking by name: a column of organization names finds (or creates) the organization. */
 const ORG_NAME_TARGET = 'organizationName';
@@ -338,6 +356,16 @@ export function createTransfersService(deps: {
   /** Dry runs roll back each chunk: the counts and errors are exact, nothing stays. */
   class DryRunRollback extends Error {}
 
+  type ImportError = { row: number; field?: string; message: string };
+  type ChunkOutcome = {
+    counts: { created: number; updated: number; skipped: number; failed: number };
+    errors: ImportError[];
+    /** Organizations it created (by lower-case name) and duplicate keys of records it created. */
+    orgs: Map<string, string>;
+    keys: Map<string, string>;
+  };
+  type Settled = { ok: true; value: ChunkOutcome } | { ok: false; error: unknown };
+
   async function runImport(payload: TransferJob, ctx: JobContext): Promise<Record<string, unknown>> {
     const actor = await deps.actorFor(payload, 'import');
     const [transfer] = await withWorkspace(db, { workspaceId: payload.workspaceId }, (tx) =>
@@ -383,38 +411,45 @@ export function createTransfersService(deps: {
       return out;
     };
     const counts = { processedRows: 0, createdRows: 0, updatedRows: 0, skippedRows: 0, failedRows: 0 };
-    const errors: Array<{ row: number; field?: string; message: string }> = [];
+    let errors: ImportError[] = [];
+    // Organizations found or created, and the duplicate keys (email, domain) of records created,
+    // by chunks that committed: later rows link to them instead of making them again.
     const orgCache = new Map<string, string>();
-    // Duplicate keys (email, domain) of records this import created, for later rows.
     const importedKeys = new Map<string, string>();
     // A header line precedes table rows; vCards are numbered from 1.
     const lineOf = (i: number) => (Array.isArray(parsed) ? i + 1 : i + 2);
     await withWorkspace(db, actor, (tx) =>
       tx.update(dataTransfers).set({ status: 'running' }).where(eq(dataTransfers.id, transfer.id)),
     );
-    for (let start = 0; start < total; start += CHUNK) {
-      if (ctx.signal.aborted) throw new Error('import interrupted');
-      const chunk = inputsAt(start, start + CHUNK);
-      const chunkCounts = { created: 0, updated: 0, skipped: 0, failed: 0 };
-      const chunkErrors: typeof errors = [];
+
+    /** One chunk in its own transaction. What it adds to the caches is its own until it commits. */
+    const runChunk = async (start: number, chunk: Array<Record<string, unknown>>): Promise<ChunkOutcome> => {
+      const out: ChunkOutcome = {
+        counts: { created: 0, updated: 0, skipped: 0, failed: 0 },
+        errors: [],
+        orgs: new Map(),
+        keys: new Map(),
+      };
+      const orgs = layered(orgCache, out.orgs);
+      const keys = layered(importedKeys, out.keys);
       try {
         await withWorkspace(db, actor, async (tx) => {
           const now = clock();
           const defs = kind.customFields ? await customFieldsOf(tx, kind.resource) : [];
           const fail = (offset: number, err: AppError) => {
             const line = lineOf(start + offset);
-            chunkCounts.failed++;
+            out.counts.failed++;
             const fields = (err.details as { fields?: FieldProblem[] } | undefined)?.fields;
             if (fields?.length) {
               for (const f of fields)
-                chunkErrors.push({ row: line, field: f.field.replace(/^row\.?/, ''), message: f.message });
-            } else chunkErrors.push({ row: line, message: err.message });
+                out.errors.push({ row: line, field: f.field.replace(/^row\.?/, ''), message: f.message });
+            } else out.errors.push({ row: line, message: err.message });
           };
           // Organizations named in the chunk: found (or created) in a few statements, not per row.
           const values = chunk.map((input) => ({ ...input }));
           const orgErrors = new Map<number, AppError>();
           if (ORG_LINKED.has(kind.resource)) {
-            await resolveOrganizations(tx, actor, values, orgCache, orgErrors, now);
+            await resolveOrganizations(tx, actor, values, orgs, orgErrors, now);
           }
           const duplicates = await findDuplicates(tx, actor, kind, values, now);
           const toCreate: number[] = [];
@@ -428,10 +463,10 @@ export function createTransfersService(deps: {
               continue;
             }
             const key = duplicateKey(kind, v);
-            const existing = key ? (duplicates.get(key) ?? importedKeys.get(key)) : undefined;
+            const existing = key ? (duplicates.get(key) ?? keys.get(key)) : undefined;
             const earlier = key ? seen.get(key) : undefined;
             if (options.onDuplicate !== 'create' && (existing || earlier !== undefined)) {
-              if (options.onDuplicate === 'skip') chunkCounts.skipped++;
+              if (options.onDuplicate === 'skip') out.counts.skipped++;
               else if (existing) toUpdate.push([offset, existing]);
               else laterUpdates.push([offset, earlier as number]);
               continue;
@@ -451,21 +486,21 @@ export function createTransfersService(deps: {
             const offset = toCreate[k] as number;
             if (result instanceof AppError) fail(offset, result);
             else {
-              chunkCounts.created++;
+              out.counts.created++;
               createdIds.set(offset, result.id);
               const key = duplicateKey(kind, values[offset] as Record<string, unknown>);
-              if (key) importedKeys.set(key, result.id);
+              if (key) keys.set(key, result.id);
             }
           });
           for (const [offset, earlier] of laterUpdates) {
             const id = createdIds.get(earlier);
             if (id) toUpdate.push([offset, id]);
-            else chunkCounts.skipped++;
+            else out.counts.skipped++;
           }
           for (const [offset, id] of toUpdate) {
             try {
               await tx.transaction((sp) => updateIn(sp, actor, kind, id, values[offset], { defs, now, prefix: 'row' }));
-              chunkCounts.updated++;
+              out.counts.updated++;
             } catch (err) {
               if (!(err instanceof AppError)) throw err;
               fail(offset, err);
@@ -476,15 +511,73 @@ export function createTransfersService(deps: {
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
         // Records created inside a rolled-back chunk do not exist.
-        orgCache.clear();
-        importedKeys.clear();
+        out.orgs.clear();
+        out.keys.clear();
       }
-      counts.processedRows += chunk.length;
-      counts.createdRows += chunkCounts.created;
-      counts.updatedRows += chunkCounts.updated;
-      counts.skippedRows += chunkCounts.skipped;
-      counts.failedRows += chunkCounts.failed;
-      errors.push(...chunkErrors.slice(0, Math.max(0, MAX_ERRORS - errors.length)));
+      return out;
+    };
+
+    // What a chunk may have to find that an earlier chunk makes: an organization by name, and a
+    // record by its duplicate key (unless duplicates are created anyway).
+    const claimsOf = (chunk: Array<Record<string, unknown>>): Set<string> => {
+      const claims = new Set<string>();
+      for (const input of chunk) {
+        const org = input[ORG_NAME_TARGET];
+        if (typeof org === 'string' && org.trim()) claims.add(`org ${org.trim().toLowerCase()}`);
+        const key = options.onDuplicate === 'create' ? null : duplicateKey(kind, input);
+        if (key) claims.add(`key ${key}`);
+      }
+      return claims;
+    };
+    const overlap = (a: Set<string>, b: Set<string>) => {
+      for (const claim of a) if (b.has(claim)) return true;
+      return false;
+    };
+
+    // On PostgreSQL two chunks run at once, each in its own transaction on its own connection, so
+    // the database works on one while the server prepares the other: the import spends most of
+    // its time waiting for the database. A chunk waits for a running one whose organizations or
+    // duplicate keys it shares (it must see what that one creates), and a chunk that two
+    // transactions' locks caught in a deadlock runs again alone. PGlite is one connection, and
+    // a dry run rolls every chunk back, so there chunks run one after another.
+    // See docs/decisions.md, "An import runs two chunks at once".
+    const width = db.kind === 'postgres' && !options.dryRun ? 2 : 1;
+    type Running = {
+      start: number;
+      chunk: Array<Record<string, unknown>>;
+      claims: Set<string>;
+      done: Promise<Settled>;
+    };
+    const running: Running[] = [];
+    const settle = (p: Promise<ChunkOutcome>): Promise<Settled> =>
+      p.then(
+        (value) => ({ ok: true, value }),
+        (error: unknown) => ({ ok: false, error }),
+      );
+    const settleAll = () => Promise.all(running.map((r) => r.done));
+    const account = (rows: number, done: ChunkOutcome) => {
+      for (const [k, id] of done.orgs) orgCache.set(k, id);
+      for (const [k, id] of done.keys) importedKeys.set(k, id);
+      counts.processedRows += rows;
+      counts.createdRows += done.counts.created;
+      counts.updatedRows += done.counts.updated;
+      counts.skippedRows += done.counts.skipped;
+      counts.failedRows += done.counts.failed;
+      // The first errors by row are kept, whichever chunk finished first.
+      if (done.errors.length && errors.length < MAX_ERRORS) {
+        errors = [...errors, ...done.errors].sort((a, b) => a.row - b.row).slice(0, MAX_ERRORS);
+      }
+    };
+    // Chunks are accounted in file order, whichever committed first.
+    const finishOldest = async () => {
+      const oldest = running.shift() as Running;
+      let result = await oldest.done;
+      if (!result.ok && sqlState(result.error) === DEADLOCK) {
+        await settleAll();
+        result = await settle(runChunk(oldest.start, oldest.chunk));
+      }
+      if (!result.ok) throw result.error;
+      account(oldest.chunk.length, result.value);
       await withWorkspace(db, actor, (tx) =>
         tx
           .update(dataTransfers)
@@ -496,6 +589,41 @@ export function createTransfersService(deps: {
         total,
         message: `${counts.processedRows} of ${total} rows`,
       });
+    };
+    try {
+      for (let start = 0; start < total; start += CHUNK) {
+        if (ctx.signal.aborted) {
+          while (running.length) await finishOldest();
+          throw new Error('import interrupted');
+        }
+        const chunk = inputsAt(start, start + CHUNK);
+        const claims = claimsOf(chunk);
+        while (running.length >= width || running.some((r) => overlap(r.claims, claims))) await finishOldest();
+        running.push({ start, chunk, claims, done: settle(runChunk(start, chunk)) });
+      }
+      while (running.length) await finishOldest();
+    } catch (err) {
+      // A server shutting down hands the job back to the queue, and the import runs again.
+      if (ctx.signal.aborted) throw err;
+      // Otherwise the import ends here, and says so: a chunk that committed beside the failed one
+      // counts, and the member sees what was saved instead of a run that never finishes.
+      for (const r of running) {
+        const result = await r.done;
+        if (result.ok) account(r.chunk.length, result.value);
+      }
+      await finish({
+        status: 'failed',
+        ...counts,
+        errors: [
+          {
+            row: 0,
+            message:
+              'The import stopped because of an internal error. The rows counted as created or updated were saved; the others were not imported.',
+          },
+          ...errors,
+        ],
+      });
+      throw err;
     }
     await withWorkspace(db, actor, async (tx) => {
       await tx
@@ -543,7 +671,7 @@ export function createTransfersService(deps: {
     tx: Tx,
     actor: Actor,
     rows: Array<Record<string, unknown>>,
-    cache: Map<string, string>,
+    cache: Cache,
     errors: Map<number, AppError>,
     now: Date,
   ): Promise<void> {

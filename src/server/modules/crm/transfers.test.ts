@@ -2,8 +2,10 @@
 // XLSX, vCards as Google Contacts and Outlook export them, and exports limited by visibility.
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
+import { usingPostgres } from '#test/support/db.ts';
 import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 import { multipart } from '#test/support/multipart.ts';
 import { parseVCards } from './vcard.ts';
@@ -30,6 +32,18 @@ async function upload(
 
 const api = (s: Session, method: string, url: string, payload?: object) =>
   t.app.inject({ method: method as 'GET', url, headers: bearer(s.accessToken), ...(payload ? { payload } : {}) });
+
+/** A statement as the database's owner, outside the app (PGlite's one connection, or a new one). */
+async function asSuperuser(statement: string) {
+  if (t.db.pglite) return t.db.pglite.query(statement);
+  const client = new pg.Client({ connectionString: t.db.url as string });
+  await client.connect();
+  try {
+    return await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
 
 /** Runs queued jobs to the end and returns the import or export. */
 async function finished(s: Session, kind: 'imports' | 'exports', id: string) {
@@ -195,6 +209,95 @@ describe('imports', () => {
     });
   });
 
+  it('imports many chunks: an organization named in several is made once, duplicates across chunks found, errors in row order', async () => {
+    // 3,000 rows make six chunks of 500, which run two at a time on PostgreSQL. Chunk 2 repeats
+    // emails and an organization of chunk 1, so it must see what chunk 1 made; chunks 4 and 5
+    // share nothing and run side by side.
+    const s = await signUp(t.app, { email: 'io-chunks@example.com', password: PASSWORD });
+    const lines = ['First Name,Last Name,E-mail Address,Company,Job Title'];
+    const bad = new Set([107, 1234, 1999, 2001, 2990]);
+    const companyOf = (i: number) => {
+      if (i < 1500) return i % 2 === 0 ? 'Shared Harbour' : `Chunk ${Math.floor(i / 500) + 1} Works`;
+      if (i >= 2500) return 'Shared Harbour';
+      return `Own ${Math.floor(i / 500) + 1}`;
+    };
+    for (let i = 0; i < 3000; i++) {
+      // Rows 500-599 are the people of rows 0-99 again, with a new title.
+      const person = i >= 500 && i < 600 ? i - 500 : i;
+      const email = bad.has(i) ? 'not-an-email' : `p${person}@chunks.example`;
+      lines.push(`Pat${person},Lane,${email},${companyOf(i)},${i >= 500 && i < 600 ? 'Returning' : 'First'}`);
+    }
+    const run = await upload(
+      s,
+      '/api/v1/imports',
+      { objectType: 'contacts', onDuplicate: 'update' },
+      { name: 'chunks.csv', content: Buffer.from(`${lines.join('\n')}\n`) },
+    );
+    expect(run.statusCode, run.body).toBe(202);
+    const done = await finished(s, 'imports', run.json().data.id);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      totalRows: 3000,
+      processedRows: 3000,
+      createdRows: 3000 - 100 - bad.size,
+      updatedRows: 100,
+      skippedRows: 0,
+      failedRows: bad.size,
+    });
+    expect(done.errors).toEqual(
+      [...bad].map((row) => ({ row: row + 2, field: 'email', message: 'must be an email address' })),
+    );
+    expect((await api(s, 'GET', '/api/v1/contacts?count=true&limit=1')).json().page.total).toBe(3000 - 100 - bad.size);
+    const again = (await api(s, 'GET', '/api/v1/contacts?filter[email]=p42@chunks.example')).json().data;
+    expect(again).toHaveLength(1);
+    expect(again[0].jobTitle).toBe('Returning');
+    const orgs = (await api(s, 'GET', '/api/v1/organizations?limit=100&sort=name')).json().data;
+    expect(orgs.map((o: { name: string }) => o.name)).toEqual([
+      'Chunk 1 Works',
+      'Chunk 2 Works',
+      'Chunk 3 Works',
+      'Own 4',
+      'Own 5',
+      'Shared Harbour',
+    ]);
+    const harbour = orgs.find((o: { name: string }) => o.name === 'Shared Harbour').id;
+    const linked = await api(s, 'GET', `/api/v1/contacts?count=true&limit=1&filter[organizationId]=${harbour}`);
+    // Even rows below 1,500 and every row from 2,500, less the bad rows among them and the
+    // returning people (their rows 0-99 already counted).
+    const expected = [...Array(3000).keys()].filter(
+      (i) => companyOf(i) === 'Shared Harbour' && !bad.has(i) && !(i >= 500 && i < 600),
+    ).length;
+    expect(linked.json().page.total).toBe(expected);
+  });
+
+  it('ends an import that fails midway as failed, saying what was saved', async () => {
+    const s = await signUp(t.app, { email: 'io-broken@example.com', password: PASSWORD });
+    const run = await upload(
+      s,
+      '/api/v1/imports',
+      { objectType: 'contacts' },
+      { name: 'broken.csv', content: Buffer.from('First Name\nNell\n') },
+    );
+    // The application role loses the right to write the audit log (in this file's database only):
+    // the chunk cannot be audited, so it cannot be saved.
+    try {
+      await asSuperuser('revoke insert on audit_log from albedo_app');
+      const done = await finished(s, 'imports', run.json().data.id);
+      expect(done).toMatchObject({ status: 'failed', processedRows: 0, createdRows: 0 });
+      expect(done.finishedAt).not.toBeNull();
+      expect(done.errors).toEqual([
+        {
+          row: 0,
+          message:
+            'The import stopped because of an internal error. The rows counted as created or updated were saved; the others were not imported.',
+        },
+      ]);
+    } finally {
+      await asSuperuser('grant insert on audit_log to albedo_app');
+    }
+    expect((await api(s, 'GET', '/api/v1/contacts?count=true')).json().page.total).toBe(0);
+  });
+
   it('refuses bad uploads clearly and changes nothing', async () => {
     const csv = { name: 'x.csv', content: Buffer.from('Nope\nvalue\n') };
     const unmapped = await upload(
@@ -232,6 +335,60 @@ describe('imports', () => {
         .json()
         .data.every((i: { status: string }) => i.status === 'succeeded'),
     ).toBe(true);
+  });
+});
+
+describe.runIf(usingPostgres)('imports on PostgreSQL', () => {
+  it('runs a chunk again when PostgreSQL rolls it back to break a deadlock', async () => {
+    const s = await signUp(t.app, { email: 'io-deadlock@example.com', password: PASSWORD });
+    const quill = await api(s, 'POST', '/api/v1/contacts', { firstName: 'Quill', email: 'quill@locks.example' });
+    expect(quill.statusCode, quill.body).toBe(201);
+    // Another transaction (as the superuser, outside the app) holds a new search term the import's
+    // update needs, then asks for one the update took first: each waits for the other. (A new
+    // record's insert has its own way out: its savepoint rolls back and the rows go in one by one.)
+    const other = new pg.Client({ connectionString: t.db.url as string });
+    const watcher = new pg.Client({ connectionString: t.db.url as string });
+    await other.connect();
+    await watcher.connect();
+    try {
+      const term = (word: string) =>
+        other.query(
+          "insert into search_terms (workspace_id, kind, term) values ($1, 'contacts', $2) on conflict do nothing",
+          [s.workspace.id, word],
+        );
+      await other.query('begin');
+      await term('zulublocker');
+      const run = await upload(
+        s,
+        '/api/v1/imports',
+        { objectType: 'contacts', onDuplicate: 'update' },
+        {
+          name: 'locks.csv',
+          content: Buffer.from('First Name,Last Name,E-mail Address\nAlphablocker,Zulublocker,quill@locks.example\n'),
+        },
+      );
+      const done = finished(s, 'imports', run.json().data.id);
+      // The update took 'alphablocker' (terms go in sorted) and waits for 'zulublocker'.
+      for (;;) {
+        const waiting = await watcher.query(
+          "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update \"contacts\"%'",
+        );
+        if (waiting.rowCount) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The import waited first, so its deadlock check runs first and rolls it back: this insert
+      // then goes through. Had this transaction been the one rolled back, the call would throw.
+      await term('alphablocker');
+      await other.query('commit');
+      expect(await done).toMatchObject({ status: 'succeeded', updatedRows: 1, createdRows: 0, failedRows: 0 });
+      const people = (await api(s, 'GET', '/api/v1/contacts')).json().data;
+      expect(people.map((p: { firstName: string; lastName: string }) => `${p.firstName} ${p.lastName}`)).toEqual([
+        'Alphablocker Zulublocker',
+      ]);
+    } finally {
+      await other.end();
+      await watcher.end();
+    }
   });
 });
 

@@ -121,6 +121,13 @@ export interface Database {
   readonly pglite?: PGlite;
 }
 
+/** The SQLSTATE of a database error, whether the driver's own or drizzle's wrapper around it. */
+export function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Rows of a raw `tx.execute(sql...)`: both drivers return `{ rows }`, typed loosely by drizzle. */
 export async function execRows<R = Record<string, unknown>>(runner: Orm | Tx, query: SQL): Promise<R[]> {
   const direct = (runner as { [directRunner]?: Runner })[directRunner];

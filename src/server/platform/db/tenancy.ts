@@ -3,7 +3,14 @@
 // even from a query that forgets its workspace filter.
 import { type Actor, STALE_ACTOR_CODE } from '#server/platform/actor.ts';
 import { StaleActor } from '#server/platform/errors.ts';
-import type { Database, FirstStatement, Statement, StatementOptions, Tx } from './database.ts';
+import {
+  type Database,
+  type FirstStatement,
+  type Statement,
+  type StatementOptions,
+  sqlState,
+  type Tx,
+} from './database.ts';
 
 export const APP_ROLE = 'albedo_app';
 
@@ -74,8 +81,7 @@ async function checked<T>(actor: TenantActor, call: (first: FirstStatement | und
 }
 
 function isStale(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === STALE_ACTOR_CODE || e?.cause?.code === STALE_ACTOR_CODE;
+  return sqlState(err) === STALE_ACTOR_CODE;
 }
 
 /**
