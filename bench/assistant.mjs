@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { percentile, rssMb, spawnNode, stop, waitFor200 } from './lib.mjs';
+import { freePort, percentile, rssMb, spawnNode, stop, waitFor200 } from './lib.mjs';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 200);
 const WARMUP = 20;
-const PORT = Number(process.env.BENCH_PORT ?? 3297);
+const PORT = Number(process.env.BENCH_PORT ?? (await freePort()));
 
 /** An OpenAI-compatible model that answers instantly: a tool call for "create …", else text. */
 function startInstantModel() {

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
+import { freePort, percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
 
-const PORT = Number(process.env.BENCH_PORT ?? 3298);
+const PORT = Number(process.env.BENCH_PORT ?? (await freePort()));
 const EVENTS = 5000;
 const SERIES = Number(process.env.BENCH_SERIES ?? 100);
 const REMINDERS = Number(process.env.BENCH_REMINDERS ?? 40);

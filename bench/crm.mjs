@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { v7 as uuidv7 } from 'uuid';
-import { machineSpeedMs, percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
+import { freePort, machineSpeedMs, percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const SATURATION = 32;
@@ -27,9 +27,6 @@ const NODE_ARGS = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.spli
 const wanted = (name) => !ONLY || ONLY.some((w) => name.includes(w));
 const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 const PASSWORD = 'bench-harbour-lantern-7';
-// 4200–4253: clear of the ports fetch() refuses to connect to (4045 and 4190 among them), which
-// made a run wait two minutes for a server that was up and then fail.
-let nextPort = 4200 + Math.floor(Math.random() * 50);
 
 // ---- data ----
 
@@ -179,8 +176,8 @@ function createRequests(path, headers) {
 
 async function section(label, env) {
   const speedBefore = machineSpeedMs();
-  const port = nextPort++;
-  const floorPort = nextPort++;
+  const port = await freePort();
+  const floorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // Start once to migrate and create the workspaces.
   let app = spawnNode([...NODE_ARGS, 'dist/server/main.js'], { ...env, PORT: String(port) });

@@ -2,6 +2,7 @@
 // waiting for it, stopping it, reading its memory, and percentiles.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_ENV } from '../scripts/server-env.mjs';
@@ -9,6 +10,30 @@ import { SERVER_ENV } from '../scripts/server-env.mjs';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A port nothing listens on, from the kernel's ephemeral range. A fixed range collided with the
+ * machine's own services (NATS listens on 4222), and the ephemeral range holds none of the ports
+ * fetch() refuses to connect to.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+    });
+    // Closed again at once, so the kernel could offer it twice: one port per caller.
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+const handedOut = new Set();
 
 export const rssMb = (pid) => {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);

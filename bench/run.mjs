@@ -5,20 +5,19 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
+import { freePort, percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
 const PG_URL = process.env.BENCH_DATABASE_URL;
 const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
-let nextPort = 3900 + Math.floor(Math.random() * 50);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Time from spawn to the first 200 from /health, and idle RSS two seconds later. */
 async function startOnce(env) {
-  const port = nextPort++;
+  const port = await freePort();
   const t0 = performance.now();
   const child = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
   await waitFor200(`http://127.0.0.1:${port}/health`, child);
@@ -77,8 +76,8 @@ async function load(url, headers = {}) {
 }
 
 async function throughputSection(label, env) {
-  const port = nextPort++;
-  const floorPort = nextPort++;
+  const port = await freePort();
+  const floorPort = await freePort();
   const app = spawnNode(['dist/server/main.js'], { ...env, PORT: String(port) });
   await waitFor200(`http://127.0.0.1:${port}/health/ready`, app);
   let floorEnv = env;
