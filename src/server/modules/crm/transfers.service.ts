@@ -12,7 +12,7 @@ import { recordAudit } from '#server/platform/audit.ts';
 import { type Database, sqlState, type Tx } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { AppError, type FieldProblem, NotFound, ValidationError } from '#server/platform/errors.ts';
-import { defineJob, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
+import { defineJob, isShutdownAbort, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
 import { customFieldsOf } from './custom-fields.service.ts';
 import type { FieldDef } from './fields.ts';
 import { type FileFormat, formatOf, readTable, type Table, writeCsv, writeXlsx } from './formats.ts';
@@ -604,7 +604,7 @@ export function createTransfersService(deps: {
       while (running.length) await finishOldest();
     } catch (err) {
       // A server shutting down hands the job back to the queue, and the import runs again.
-      if (ctx.signal.aborted) throw err;
+      if (isShutdownAbort(ctx.signal)) throw err;
       // Otherwise the import ends here, and says so: a chunk that committed beside the failed one
       // counts, and the member sees what was saved instead of a run that never finishes.
       for (const r of running) {
@@ -617,8 +617,7 @@ export function createTransfersService(deps: {
         errors: [
           {
             row: 0,
-            message:
-              'The import stopped because of an internal error. The rows counted as created or updated were saved; the others were not imported.',
+            message: `The import stopped ${ctx.signal.aborted ? 'because it ran out of time' : 'because of an internal error'}. The rows counted as created or updated were saved; the others were not imported.`,
           },
           ...errors,
         ],

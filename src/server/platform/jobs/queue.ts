@@ -474,7 +474,8 @@ export function createJobQueue(options: JobQueueOptions) {
 }
 
 const SHUTDOWN = new Error('shutting down');
-function isShutdownAbort(signal: AbortSignal): boolean {
+/** Whether a job's signal fired because the server is stopping (the job is handed back and runs again). */
+export function isShutdownAbort(signal: AbortSignal): boolean {
   return signal.reason === SHUTDOWN;
 }
 
