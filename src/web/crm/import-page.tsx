@@ -255,9 +255,17 @@ export function ImportPage() {
                 </Text>
                 {t.errors.length ? (
                   <>
-                    <Alert color="yellow" variant="light" title="Rows not imported">
-                      Fix these rows in your file and import it again; rows already imported are skipped as duplicates.
-                    </Alert>
+                    {t.status === 'failed' ? (
+                      <Alert color="red" variant="light" title="The import stopped">
+                        What was saved is counted above. Import the file again with duplicates set to skip to add the
+                        rest.
+                      </Alert>
+                    ) : (
+                      <Alert color="yellow" variant="light" title="Rows not imported">
+                        Fix these rows in your file and import it again; rows already imported are skipped as
+                        duplicates.
+                      </Alert>
+                    )}
                     <Table data-testid="import-errors">
                       <Table.Thead>
                         <Table.Tr>
