@@ -11,6 +11,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Ports freePort() has given out in this process. */
+const handedOut = new Set();
+
 /**
  * A port nothing listens on, from the kernel's ephemeral range. A fixed range collided with the
  * machine's own services (NATS listens on 4222), and the ephemeral range holds none of the ports
@@ -33,7 +36,6 @@ export async function freePort() {
     }
   }
 }
-const handedOut = new Set();
 
 export const rssMb = (pid) => {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);

@@ -369,11 +369,13 @@ describe.runIf(usingPostgres)('imports on PostgreSQL', () => {
       );
       const done = finished(s, 'imports', run.json().data.id);
       // The update took 'alphablocker' (terms go in sorted) and waits for 'zulublocker'.
-      for (;;) {
+      // Bounded, so a change that never makes the update wait fails here instead of hanging.
+      for (let waited = 0; ; waited += 20) {
         const waiting = await watcher.query(
           "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update \"contacts\"%'",
         );
         if (waiting.rowCount) break;
+        if (waited > 10_000) throw new Error('the import never waited for the held search term');
         await new Promise((r) => setTimeout(r, 20));
       }
       // The import waited first, so its deadlock check runs first and rolls it back: this insert
