@@ -12,6 +12,7 @@ import {
   numeric,
   type PgColumn,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -372,4 +373,28 @@ export const dataTransfers = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [index('data_transfers_workspace_idx').on(t.workspaceId, t.createdAt), tenantPolicy('data_transfers')],
+).enableRLS();
+
+/**
+ * The chunks of an import that committed, each written in the chunk's own transaction: an import
+ * that runs again (its server stopped mid-way) skips them and takes their counts and errors from
+ * here, so no row is imported twice. Deleted when the import ends.
+ */
+export const dataTransferChunks = pgTable(
+  'data_transfer_chunks',
+  {
+    workspaceId: workspaceColumn(),
+    transferId: uuid('transfer_id')
+      .notNull()
+      .references(() => dataTransfers.id, { onDelete: 'cascade' }),
+    /** The chunk's first row, counted from 0 in the file. */
+    firstRow: integer('first_row').notNull(),
+    rows: integer('rows').notNull(),
+    createdRows: integer('created_rows').notNull().default(0),
+    updatedRows: integer('updated_rows').notNull().default(0),
+    skippedRows: integer('skipped_rows').notNull().default(0),
+    failedRows: integer('failed_rows').notNull().default(0),
+    errors: jsonb('errors').$type<Array<{ row: number; field?: string; message: string }>>().notNull().default([]),
+  },
+  (t) => [primaryKey({ columns: [t.transferId, t.firstRow] }), tenantPolicy('data_transfer_chunks')],
 ).enableRLS();

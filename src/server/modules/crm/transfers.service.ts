@@ -4,7 +4,7 @@
 // any filtered list (with the same visibility as the list itself) to CSV, XLSX or vCard.
 import { and, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { contacts, dataTransfers, organizations } from '#server/db/schema/crm.ts';
+import { contacts, dataTransferChunks, dataTransfers, organizations } from '#server/db/schema/crm.ts';
 import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
 import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
 import type { Actor, Channel } from '#server/platform/actor.ts';
@@ -365,6 +365,15 @@ export function createTransfersService(deps: {
     keys: Map<string, string>;
   };
   type Settled = { ok: true; value: ChunkOutcome } | { ok: false; error: unknown };
+  type ChunkRow = typeof dataTransferChunks.$inferSelect;
+
+  /** A committed chunk as its record keeps it (what it created is in the database by now). */
+  const outcomeOf = (row: ChunkRow): ChunkOutcome => ({
+    counts: { created: row.createdRows, updated: row.updatedRows, skipped: row.skippedRows, failed: row.failedRows },
+    errors: row.errors,
+    orgs: new Map(),
+    keys: new Map(),
+  });
 
   async function runImport(payload: TransferJob, ctx: JobContext): Promise<Record<string, unknown>> {
     const actor = await deps.actorFor(payload, 'import');
@@ -373,12 +382,13 @@ export function createTransfersService(deps: {
     );
     if (!transfer) return { skipped: 'the import no longer exists' };
     const finish = (values: Partial<TransferRow>) =>
-      withWorkspace(db, { workspaceId: payload.workspaceId }, (tx) =>
-        tx
+      withWorkspace(db, { workspaceId: payload.workspaceId }, async (tx) => {
+        await tx
           .update(dataTransfers)
           .set({ ...values, finishedAt: clock() })
-          .where(eq(dataTransfers.id, transfer.id)),
-      );
+          .where(eq(dataTransfers.id, transfer.id));
+        await tx.delete(dataTransferChunks).where(eq(dataTransferChunks.transferId, transfer.id));
+      });
     if (!actor) {
       await finish({
         status: 'failed',
@@ -418,9 +428,17 @@ export function createTransfersService(deps: {
     const importedKeys = new Map<string, string>();
     // A header line precedes table rows; vCards are numbered from 1.
     const lineOf = (i: number) => (Array.isArray(parsed) ? i + 1 : i + 2);
-    await withWorkspace(db, actor, (tx) =>
-      tx.update(dataTransfers).set({ status: 'running' }).where(eq(dataTransfers.id, transfer.id)),
-    );
+    // The chunks an earlier run of this import committed before its server stopped: skipped now,
+    // with their counts and errors taken from their records. (A dry run commits none.)
+    const committed = await withWorkspace(db, actor, async (tx) => {
+      await tx.update(dataTransfers).set({ status: 'running' }).where(eq(dataTransfers.id, transfer.id));
+      return tx
+        .select()
+        .from(dataTransferChunks)
+        .where(eq(dataTransferChunks.transferId, transfer.id))
+        .orderBy(dataTransferChunks.firstRow);
+    });
+    const committedAt = new Map(committed.map((c) => [c.firstRow, c]));
 
     /** One chunk in its own transaction. What it adds to the caches is its own until it commits. */
     const runChunk = async (start: number, chunk: Array<Record<string, unknown>>): Promise<ChunkOutcome> => {
@@ -432,8 +450,24 @@ export function createTransfersService(deps: {
       };
       const orgs = layered(orgCache, out.orgs);
       const keys = layered(importedKeys, out.keys);
+      let doneElsewhere = false;
       try {
         await withWorkspace(db, actor, async (tx) => {
+          // The chunk's record, written with its rows: a run of this import after a restart skips
+          // it. An earlier run of the import may still be saving the same chunk (the queue stopped
+          // in this process and started again): the insert then waits for that transaction, and
+          // if it committed, the chunk is done and this one leaves it.
+          if (!options.dryRun) {
+            const claimed = await tx
+              .insert(dataTransferChunks)
+              .values({ workspaceId: actor.workspaceId, transferId: transfer.id, firstRow: start, rows: chunk.length })
+              .onConflictDoNothing()
+              .returning({ firstRow: dataTransferChunks.firstRow });
+            if (!claimed.length) {
+              doneElsewhere = true;
+              return;
+            }
+          }
           const now = clock();
           const defs = kind.customFields ? await customFieldsOf(tx, kind.resource) : [];
           const fail = (offset: number, err: AppError) => {
@@ -507,6 +541,16 @@ export function createTransfersService(deps: {
             }
           }
           if (options.dryRun) throw new DryRunRollback();
+          await tx
+            .update(dataTransferChunks)
+            .set({
+              createdRows: out.counts.created,
+              updatedRows: out.counts.updated,
+              skippedRows: out.counts.skipped,
+              failedRows: out.counts.failed,
+              errors: out.errors,
+            })
+            .where(and(eq(dataTransferChunks.transferId, transfer.id), eq(dataTransferChunks.firstRow, start)));
         });
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
@@ -514,7 +558,15 @@ export function createTransfersService(deps: {
         out.orgs.clear();
         out.keys.clear();
       }
-      return out;
+      if (!doneElsewhere) return out;
+      const [row] = await withWorkspace(db, actor, (tx) =>
+        tx
+          .select()
+          .from(dataTransferChunks)
+          .where(and(eq(dataTransferChunks.transferId, transfer.id), eq(dataTransferChunks.firstRow, start))),
+      );
+      if (!row) throw new Error(`chunk at row ${start} was neither saved here nor found saved`);
+      return outcomeOf(row);
     };
 
     // What a chunk may have to find that an earlier chunk makes: an organization by name, and a
@@ -544,6 +596,8 @@ export function createTransfersService(deps: {
     const width = db.kind === 'postgres' && !options.dryRun ? 2 : 1;
     type Running = {
       start: number;
+      rows: number;
+      /** The chunk's inputs (none for a chunk an earlier run committed). */
       chunk: Array<Record<string, unknown>>;
       claims: Set<string>;
       done: Promise<Settled>;
@@ -577,12 +631,14 @@ export function createTransfersService(deps: {
         result = await settle(runChunk(oldest.start, oldest.chunk));
       }
       if (!result.ok) throw result.error;
-      account(oldest.chunk.length, result.value);
+      account(oldest.rows, result.value);
+      // Only while running: an earlier run of the import, still saving its last chunk in this
+      // process, must not write its older counts over the finished import's.
       await withWorkspace(db, actor, (tx) =>
         tx
           .update(dataTransfers)
           .set({ ...counts, errors })
-          .where(eq(dataTransfers.id, transfer.id)),
+          .where(and(eq(dataTransfers.id, transfer.id), eq(dataTransfers.status, 'running'))),
       );
       await ctx.progress({
         current: counts.processedRows,
@@ -591,15 +647,27 @@ export function createTransfersService(deps: {
       });
     };
     try {
-      for (let start = 0; start < total; start += CHUNK) {
+      for (let start = 0; start < total; ) {
         if (ctx.signal.aborted) {
           while (running.length) await finishOldest();
           throw new Error('import interrupted');
         }
-        const chunk = inputsAt(start, start + CHUNK);
+        const saved = committedAt.get(start);
+        if (saved) {
+          inputsAt(start, start + saved.rows);
+          while (running.length >= width) await finishOldest();
+          const done = Promise.resolve<Settled>({ ok: true, value: outcomeOf(saved) });
+          running.push({ start, rows: saved.rows, chunk: [], claims: new Set(), done });
+          start += saved.rows;
+          continue;
+        }
+        // A chunk ends where a committed one begins.
+        const next = committed.find((c) => c.firstRow > start)?.firstRow ?? total;
+        const chunk = inputsAt(start, Math.min(start + CHUNK, next));
         const claims = claimsOf(chunk);
         while (running.length >= width || running.some((r) => overlap(r.claims, claims))) await finishOldest();
-        running.push({ start, chunk, claims, done: settle(runChunk(start, chunk)) });
+        running.push({ start, rows: chunk.length, chunk, claims, done: settle(runChunk(start, chunk)) });
+        start += chunk.length;
       }
       while (running.length) await finishOldest();
     } catch (err) {
@@ -609,7 +677,7 @@ export function createTransfersService(deps: {
       // counts, and the member sees what was saved instead of a run that never finishes.
       for (const r of running) {
         const result = await r.done;
-        if (result.ok) account(r.chunk.length, result.value);
+        if (result.ok) account(r.rows, result.value);
       }
       await finish({
         status: 'failed',
@@ -627,8 +695,9 @@ export function createTransfersService(deps: {
     await withWorkspace(db, actor, async (tx) => {
       await tx
         .update(dataTransfers)
-        .set({ status: 'succeeded', finishedAt: clock(), content: null })
+        .set({ status: 'succeeded', finishedAt: clock(), content: null, ...counts, errors })
         .where(eq(dataTransfers.id, transfer.id));
+      await tx.delete(dataTransferChunks).where(eq(dataTransferChunks.transferId, transfer.id));
       await recordAudit(tx, actor, {
         action: 'import.finished',
         entityType: 'import',

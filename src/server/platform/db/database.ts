@@ -194,8 +194,10 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     extensions: pgliteExtensions,
   });
   const orm = drizzlePglite({ client }) as unknown as Orm;
-  const query: Database['query'] = async (text, params) =>
-    (await client.query(text, params as unknown[] | undefined)).rows as never;
+  const query: Database['query'] = async (text, params) => {
+    await turn();
+    return (await client.query(text, params as unknown[] | undefined)).rows as never;
+  };
   let closed = false;
   return {
     kind: 'pglite',
@@ -216,12 +218,21 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
   };
 }
 
-function pgliteTransaction<T>(
+/**
+ * PGlite runs a statement synchronously and settles its promise at once, so a job sending one
+ * transaction after another (an import's chunks) would run on microtasks alone and never give
+ * the event loop a turn: no request served, no timer fired (a shutdown's grace period, a job's
+ * time limit), until it ended. Each call to the database first waits for the loop to come round.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function pgliteTransaction<T>(
   orm: Orm,
   setup: Statement,
   fn: (tx: Tx) => Promise<T>,
   options: SetupOptions = {},
 ): Promise<T> {
+  await turn();
   return orm.transaction(async (tx) => {
     const { first } = options;
     if (first) await carrying(first, () => tx.execute(statementSql(first.statement)));
