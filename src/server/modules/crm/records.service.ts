@@ -12,7 +12,7 @@ import { assertPermission, hasPermission } from '#server/platform/access/permiss
 import { visibleTo } from '#server/platform/access/visibility.ts';
 import { type Actor, systemActor } from '#server/platform/actor.ts';
 import { recordAudit, recordAuditMany } from '#server/platform/audit.ts';
-import { type Database, execRows, type Tx } from '#server/platform/db/database.ts';
+import { type Database, execRows, sqlState, TRANSIENT_STATES, type Tx } from '#server/platform/db/database.ts';
 import { asSystem, readWorkspace, withWorkspace } from '#server/platform/db/tenancy.ts';
 import {
   AppError,
@@ -55,6 +55,15 @@ export const BULK_LIMIT = 1000;
 export const TRASH_DAYS = 30;
 /** Rows a multi-row insert writes in one statement (under one savepoint). */
 const INSERT_BATCH = 500;
+
+/**
+ * A row's own problem: a constraint it breaks (class 23) or a value the column cannot take (22).
+ * Only these fail the row alone; anything else (a deadlock, a lost connection) is the
+ * transaction's, and goes to the caller, which may run the transaction again.
+ */
+const isRowProblem = (err: unknown): boolean => /^2[23]/.test(sqlState(err) ?? '');
+/** A deadlock or a serialization failure: the same statement may well pass when sent again. */
+const isTransient = (err: unknown): boolean => TRANSIENT_STATES.has(sqlState(err) ?? '');
 
 const tagsSchema = z
   .array(z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters'))
@@ -464,11 +473,19 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     // the widest table (28 columns) stay far below PostgreSQL's 65,535 parameters a statement.
     for (let i = 0; i < ready.length; i += INSERT_BATCH) {
       const chunk = ready.slice(i, i + INSERT_BATCH);
+      // A savepoint per statement: should a row break a constraint, the others are retried alone.
+      // Should PostgreSQL roll the statement back to break a deadlock, its locks go with it, the
+      // other transaction goes on, and the statement is sent once more; a second time, the
+      // error is the caller's (an import runs the chunk again; a request answers 503).
+      const insertChunk = () => tx.transaction((sp) => insertRows(sp, kind, chunk.map(rowOf)));
       try {
-        // A savepoint per statement: should a row break a constraint, the others are retried alone.
-        const rows = await tx.transaction((sp) => insertRows(sp, kind, chunk.map(rowOf)));
+        const rows = await insertChunk().catch((err) => {
+          if (!isTransient(err)) throw err;
+          return insertChunk();
+        });
         for (const [k, p] of chunk.entries()) created.push({ ...p, row: rows[k] as RecordRow });
-      } catch {
+      } catch (err) {
+        if (!isRowProblem(err)) throw err;
         for (const p of chunk) {
           try {
             const [row] = (await tx.transaction((sp) =>
@@ -476,6 +493,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
             )) as unknown as RecordRow[];
             created.push({ ...p, row: row as RecordRow });
           } catch (err) {
+            if (!isRowProblem(err)) throw err;
             results[p.index] = new ValidationError([
               {
                 field: prefixOf(p.index),

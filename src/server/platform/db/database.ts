@@ -121,6 +121,12 @@ export interface Database {
   readonly pglite?: PGlite;
 }
 
+/**
+ * deadlock_detected and serialization_failure: PostgreSQL rolled the transaction (or savepoint)
+ * back because of another one running at the same moment, not because of what it asked.
+ */
+export const TRANSIENT_STATES: ReadonlySet<string> = new Set(['40P01', '40001']);
+
 /** The SQLSTATE of a database error, whether the driver's own or drizzle's wrapper around it. */
 export function sqlState(err: unknown): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null | undefined;

@@ -2,6 +2,7 @@
 // `{ error: { code, message, details? }, requestId }` with the status from ERROR_STATUS.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { sqlState, TRANSIENT_STATES } from '#server/platform/db/database.ts';
 import { AppError, ERROR_STATUS, type ErrorCode } from '#server/platform/errors.ts';
 
 const FASTIFY_STATUS_CODES: Record<number, ErrorCode> = {
@@ -51,6 +52,18 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const status = (err as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       return sendError(reply, request, FASTIFY_STATUS_CODES[status] ?? 'BAD_REQUEST', err.message, undefined, status);
+    }
+    // The database rolled the request's transaction back to let another one through (a deadlock):
+    // nothing was saved, and the same request will most likely pass in a moment.
+    if (TRANSIENT_STATES.has(sqlState(err) ?? '')) {
+      request.log.warn({ err }, 'transaction rolled back by the database; answered 503');
+      reply.header('retry-after', '1');
+      return sendError(
+        reply,
+        request,
+        'UNAVAILABLE',
+        'This change met another one made at the same moment and was not saved. Nothing changed; try again.',
+      );
     }
     // Unknown: log it whole with the request id, answer with nothing internal (no stack, no SQL).
     request.log.error({ err }, 'unhandled error');
