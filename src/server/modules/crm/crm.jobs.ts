@@ -1,14 +1,15 @@
-// The CRM's jobs: the daily trash purge (records deleted 30 days ago go for good).
+// The CRM's jobs: the daily trash purge (records deleted 30 days ago go for good), and with it the
+// search dictionary's terms that no record holds any more.
 import { z } from 'zod';
 import { defineJob, type JobQueue } from '#server/platform/jobs/queue.ts';
 import type { RecordsService } from './records.service.ts';
 
-export function trashPurgeJob(records: Pick<RecordsService, 'purgeTrash'>) {
+export function trashPurgeJob(records: Pick<RecordsService, 'purgeTrash' | 'pruneSearchTerms'>) {
   return defineJob({
     name: 'crm.trash.purge',
     payload: z.object({}),
     maxAttempts: 3,
-    handler: async () => ({ purged: await records.purgeTrash() }),
+    handler: async () => ({ purged: await records.purgeTrash(), prunedTerms: await records.pruneSearchTerms() }),
   });
 }
 

@@ -493,14 +493,14 @@ describe('trash', () => {
 
     await api(owner, 'DELETE', `/api/v1/contacts/${c.id}`);
     clock.advance(29 * 86_400_000);
-    await t.jobs.enqueue(trashPurgeJob({ purgeTrash: async () => 0 }), {});
+    await t.jobs.enqueue(trashPurgeJob({ purgeTrash: async () => 0, pruneSearchTerms: async () => 0 }), {});
     await t.jobs.runDue(true);
     await signInAgain();
     expect((await api(owner, 'GET', '/api/v1/trash')).json().data.some((r: { id: string }) => r.id === c.id)).toBe(
       true,
     );
     clock.advance(2 * 86_400_000);
-    await t.jobs.enqueue(trashPurgeJob({ purgeTrash: async () => 0 }), {});
+    await t.jobs.enqueue(trashPurgeJob({ purgeTrash: async () => 0, pruneSearchTerms: async () => 0 }), {});
     await t.jobs.runDue(true);
     await signInAgain();
     expect((await api(owner, 'GET', '/api/v1/trash')).json().data.some((r: { id: string }) => r.id === c.id)).toBe(
