@@ -2,7 +2,7 @@
 // contacts) maps columns to fields, finds duplicates (contact email, organization domain) and
 // skips, updates or creates them, records an error per bad row, and can run dry. An export writes
 // any filtered list (with the same visibility as the list itself) to CSV, XLSX or vCard.
-import { and, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, getTableName, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { contacts, dataTransferChunks, dataTransfers, organizations } from '#server/db/schema/crm.ts';
 import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
@@ -10,6 +10,7 @@ import { assertPermission, hasPermission } from '#server/platform/access/permiss
 import type { Actor, Channel } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { type Database, sqlState, type Tx } from '#server/platform/db/database.ts';
+import { afterBulkWrite } from '#server/platform/db/maintenance.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { AppError, type FieldProblem, NotFound, ValidationError } from '#server/platform/errors.ts';
 import { defineJob, isShutdownAbort, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
@@ -30,6 +31,8 @@ const CHUNK = 500;
 const MAX_ERRORS = 1000;
 /** SQLSTATE deadlock_detected: PostgreSQL rolled one of two transactions back. */
 const DEADLOCK = '40P01';
+/** Rows an import writes from which the table's statistics are refreshed when it ends. */
+const REFRESH_STATISTICS_AFTER = 1000;
 
 /** Reads fall through to `base`; writes go to `own` only. */
 function layered(base: Map<string, string>, own: Map<string, string>): Cache {
@@ -705,6 +708,16 @@ export function createTransfersService(deps: {
         metadata: { ...counts, dryRun: options.dryRun },
       });
     });
+    // Thousands of new rows change what the planner should expect of the table: its statistics
+    // now rather than whenever autovacuum looks (never, on PGlite). The import is done either way.
+    if (counts.createdRows + counts.updatedRows >= REFRESH_STATISTICS_AFTER) {
+      const problem = await afterBulkWrite(db, getTableName(kind.table)).then(
+        () => null,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      );
+      // Said in the job's result; autovacuum comes round to it on PostgreSQL anyway.
+      if (problem) return { ...counts, statisticsNotRefreshed: problem };
+    }
     return counts;
   }
 

@@ -1,6 +1,8 @@
-// Platform housekeeping on the job queue itself: finished jobs are pruned after 30 days.
+// Platform housekeeping: finished jobs are pruned after 30 days, and on PGlite, which has no
+// autovacuum, the database is vacuumed and analyzed every night.
 import { z } from 'zod';
 import type { Database } from '#server/platform/db/database.ts';
+import { vacuumAnalyze } from '#server/platform/db/maintenance.ts';
 import { defineJob, type JobQueue } from './queue.ts';
 
 export const JOB_RETENTION_DAYS = 30;
@@ -22,7 +24,25 @@ export function pruneJobsJob(db: Database, clock: () => Date = () => new Date())
   });
 }
 
+export function vacuumJob(db: Database) {
+  return defineJob({
+    name: 'db.vacuum',
+    payload: z.object({}),
+    maxAttempts: 3,
+    async handler() {
+      const started = performance.now();
+      await vacuumAnalyze(db);
+      return { ms: Math.round(performance.now() - started) };
+    },
+  });
+}
+
 export async function registerHousekeeping(jobs: JobQueue, db: Database): Promise<void> {
+  if (db.kind === 'pglite') {
+    const vacuum = vacuumJob(db);
+    jobs.register(vacuum);
+    await jobs.schedule({ name: 'db.vacuum', cron: '45 3 * * *', timezone: 'UTC', job: vacuum, payload: {} });
+  }
   const prune = pruneJobsJob(db);
   jobs.register(prune);
   await jobs.schedule({
