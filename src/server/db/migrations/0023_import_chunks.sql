@@ -12,6 +12,7 @@ CREATE TABLE "data_transfer_chunks" (
 );
 --> statement-breakpoint
 ALTER TABLE "data_transfer_chunks" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE "data_transfers" ADD COLUMN "run_id" uuid;--> statement-breakpoint
 ALTER TABLE "data_transfer_chunks" ADD CONSTRAINT "data_transfer_chunks_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "data_transfer_chunks" ADD CONSTRAINT "data_transfer_chunks_transfer_id_data_transfers_id_fk" FOREIGN KEY ("transfer_id") REFERENCES "public"."data_transfers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE POLICY "data_transfer_chunks_tenant_isolation" ON "data_transfer_chunks" AS PERMISSIVE FOR ALL TO public USING (workspace_id = nullif(current_setting('app.workspace_id', true), '')::uuid) WITH CHECK (workspace_id = nullif(current_setting('app.workspace_id', true), '')::uuid);--> statement-breakpoint

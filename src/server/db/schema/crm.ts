@@ -361,6 +361,11 @@ export const dataTransfers = pgTable(
     options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
     status: text('status').notNull().default('queued'),
     jobId: uuid('job_id'),
+    /**
+     * The run of an import that holds it: a run handed back by a shutdown may still be finishing
+     * a chunk while the next run goes on, and only the run named here may end the import.
+     */
+    runId: uuid('run_id'),
     totalRows: integer('total_rows'),
     processedRows: integer('processed_rows').notNull().default(0),
     createdRows: integer('created_rows').notNull().default(0),

@@ -2,7 +2,7 @@
 // contacts) maps columns to fields, finds duplicates (contact email, organization domain) and
 // skips, updates or creates them, records an error per bad row, and can run dry. An export writes
 // any filtered list (with the same visibility as the list itself) to CSV, XLSX or vCard.
-import { and, desc, eq, getTableColumns, getTableName, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, getTableName, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { contacts, dataTransferChunks, dataTransfers, organizations } from '#server/db/schema/crm.ts';
 import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
@@ -13,6 +13,7 @@ import { type Database, sqlState, type Tx } from '#server/platform/db/database.t
 import { afterBulkWrite } from '#server/platform/db/maintenance.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { AppError, type FieldProblem, NotFound, ValidationError } from '#server/platform/errors.ts';
+import { newId } from '#server/platform/ids.ts';
 import { defineJob, isShutdownAbort, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
 import { customFieldsOf } from './custom-fields.service.ts';
 import type { FieldDef } from './fields.ts';
@@ -31,6 +32,8 @@ const CHUNK = 500;
 const MAX_ERRORS = 1000;
 /** SQLSTATE deadlock_detected: PostgreSQL rolled one of two transactions back. */
 const DEADLOCK = '40P01';
+/** The statuses of an import that has not ended. */
+const ACTIVE = ['queued', 'running'];
 /** Rows an import writes from which the table's statistics are refreshed when it ends. */
 const REFRESH_STATISTICS_AFTER = 1000;
 
@@ -384,13 +387,18 @@ export function createTransfersService(deps: {
       tx.select().from(dataTransfers).where(eq(dataTransfers.id, payload.transferId)),
     );
     if (!transfer) return { skipped: 'the import no longer exists' };
-    const finish = (values: Partial<TransferRow>) =>
+    // Checked again, atomically, when this run takes the import (below); here before its file
+    // (emptied when the import ended) is read.
+    if (!ACTIVE.includes(transfer.status)) return { skipped: 'the import had already ended' };
+    /** Ends the import as failed (`where`: while it is still the import's, or this run's). */
+    const finish = (values: Partial<TransferRow>, where: SQL = eq(dataTransfers.id, transfer.id)) =>
       withWorkspace(db, { workspaceId: payload.workspaceId }, async (tx) => {
-        await tx
+        const ended = await tx
           .update(dataTransfers)
           .set({ ...values, finishedAt: clock() })
-          .where(eq(dataTransfers.id, transfer.id));
-        await tx.delete(dataTransferChunks).where(eq(dataTransferChunks.transferId, transfer.id));
+          .where(where)
+          .returning({ id: dataTransfers.id });
+        if (ended.length) await tx.delete(dataTransferChunks).where(eq(dataTransferChunks.transferId, transfer.id));
       });
     if (!actor) {
       await finish({
@@ -433,15 +441,26 @@ export function createTransfersService(deps: {
     const lineOf = (i: number) => (Array.isArray(parsed) ? i + 1 : i + 2);
     // The chunks an earlier run of this import committed before its server stopped: skipped now,
     // with their counts and errors taken from their records. (A dry run commits none.)
+    // The import becomes this run's, unless an earlier run ended it meanwhile (a run handed back by
+    // a shutdown can still finish its last chunk, and the import with it).
+    const runId = newId();
     const committed = await withWorkspace(db, actor, async (tx) => {
-      await tx.update(dataTransfers).set({ status: 'running' }).where(eq(dataTransfers.id, transfer.id));
+      const mine = await tx
+        .update(dataTransfers)
+        .set({ status: 'running', runId })
+        .where(and(eq(dataTransfers.id, transfer.id), inArray(dataTransfers.status, ACTIVE)))
+        .returning({ id: dataTransfers.id });
+      if (!mine.length) return null;
       return tx
         .select()
         .from(dataTransferChunks)
         .where(eq(dataTransferChunks.transferId, transfer.id))
         .orderBy(dataTransferChunks.firstRow);
     });
+    if (!committed) return { skipped: 'the import had already ended' };
     const committedAt = new Map(committed.map((c) => [c.firstRow, c]));
+    /** Only while the import is still this run's. */
+    const ours = and(eq(dataTransfers.id, transfer.id), eq(dataTransfers.runId, runId)) as SQL;
 
     /** One chunk in its own transaction. What it adds to the caches is its own until it commits. */
     const runChunk = async (start: number, chunk: Array<Record<string, unknown>>): Promise<ChunkOutcome> => {
@@ -635,13 +654,13 @@ export function createTransfersService(deps: {
       }
       if (!result.ok) throw result.error;
       account(oldest.rows, result.value);
-      // Only while running: an earlier run of the import, still saving its last chunk in this
-      // process, must not write its older counts over the finished import's.
+      // Only while the import is this run's: a run a shutdown handed back, still saving its last
+      // chunk, must not write its counts over those of the run that went on.
       await withWorkspace(db, actor, (tx) =>
         tx
           .update(dataTransfers)
           .set({ ...counts, errors })
-          .where(and(eq(dataTransfers.id, transfer.id), eq(dataTransfers.status, 'running'))),
+          .where(and(ours, eq(dataTransfers.status, 'running'))),
       );
       await ctx.progress({
         current: counts.processedRows,
@@ -682,24 +701,30 @@ export function createTransfersService(deps: {
         const result = await r.done;
         if (result.ok) account(r.rows, result.value);
       }
-      await finish({
-        status: 'failed',
-        ...counts,
-        errors: [
-          {
-            row: 0,
-            message: `The import stopped ${ctx.signal.aborted ? 'because it ran out of time' : 'because of an internal error'}. The rows counted as created or updated were saved; the others were not imported.`,
-          },
-          ...errors,
-        ],
-      });
+      await finish(
+        {
+          status: 'failed',
+          ...counts,
+          errors: [
+            {
+              row: 0,
+              message: `The import stopped ${ctx.signal.aborted ? 'because it ran out of time' : 'because of an internal error'}. The rows counted as created or updated were saved; the others were not imported.`,
+            },
+            ...errors,
+          ],
+        },
+        ours,
+      );
       throw err;
     }
-    await withWorkspace(db, actor, async (tx) => {
-      await tx
+    const ended = await withWorkspace(db, actor, async (tx) => {
+      const mine = await tx
         .update(dataTransfers)
         .set({ status: 'succeeded', finishedAt: clock(), content: null, ...counts, errors })
-        .where(eq(dataTransfers.id, transfer.id));
+        .where(ours)
+        .returning({ id: dataTransfers.id });
+      // Another run took the import over: it ends it, with these chunks' records to go on from.
+      if (!mine.length) return false;
       await tx.delete(dataTransferChunks).where(eq(dataTransferChunks.transferId, transfer.id));
       await recordAudit(tx, actor, {
         action: 'import.finished',
@@ -707,7 +732,9 @@ export function createTransfersService(deps: {
         entityId: transfer.id,
         metadata: { ...counts, dryRun: options.dryRun },
       });
+      return true;
     });
+    if (!ended) return { skipped: 'another run of the import took it over' };
     // Thousands of new rows change what the planner should expect of the table: its statistics
     // now rather than whenever autovacuum looks (never, on PGlite). The import is done either way.
     if (counts.createdRows + counts.updatedRows >= REFRESH_STATISTICS_AFTER) {

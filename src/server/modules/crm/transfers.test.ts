@@ -377,6 +377,63 @@ describe('imports', () => {
     expect(left.rows[0]).toEqual({ n: 0 });
   });
 
+  it('lets only the run that holds an import end it; a run of an ended import does nothing', async () => {
+    // A run handed back by a shutdown can still be saving its last chunk while the next run goes
+    // on. Here the next run takes the import over as the first chunk commits (its run id written
+    // from outside), and the first run goes on to the end of the file.
+    const s = await signUp(t.app, { email: 'io-takeover@example.com', password: PASSWORD });
+    const total = 3000;
+    const lines = ['First Name,Last Name'];
+    for (let i = 0; i < total; i++) lines.push(`Take${i},Over`);
+    const run = await upload(
+      s,
+      '/api/v1/imports',
+      { objectType: 'contacts' },
+      { name: 'takeover.csv', content: Buffer.from(`${lines.join('\n')}\n`) },
+    );
+    const { id, jobId } = run.json().data;
+    const transfer = async () => (await api(s, 'GET', `/api/v1/imports/${id}`)).json().data;
+    const job = async () => (await api(s, 'GET', `/api/v1/jobs/${jobId}`)).json().data;
+    const chunks = async () =>
+      (await asSuperuser(`select count(*)::int as n from data_transfer_chunks where transfer_id = '${id}'`)).rows[0].n;
+    const contacts = async () => (await api(s, 'GET', '/api/v1/contacts?count=true&limit=1')).json().page.total;
+
+    await asSuperuser(`
+      create function test_take_over() returns trigger language plpgsql as $$
+        begin update data_transfers set run_id = gen_random_uuid() where id = new.transfer_id; return new; end $$`);
+    await asSuperuser(`
+      create trigger test_take_over after update on data_transfer_chunks
+        for each row when (new.first_row = 0) execute function test_take_over()`);
+    try {
+      await finished(s, 'imports', id);
+    } finally {
+      await asSuperuser('drop trigger test_take_over on data_transfer_chunks');
+      await asSuperuser('drop function test_take_over()');
+    }
+    // The first run saved every chunk but did not end the import, nor write its counts after the
+    // takeover: the run that holds it ends it.
+    expect((await job()).result).toEqual({ skipped: 'another run of the import took it over' });
+    const held = await transfer();
+    expect(held.status).toBe('running');
+    expect(held.processedRows).toBeLessThan(total);
+    expect(await chunks()).toBe(total / 500);
+    expect(await contacts()).toBe(total);
+
+    // The run that took over: every chunk is saved already, so it only ends the import.
+    await asSuperuser(`update jobs set status = 'queued', attempts = 0, run_at = now() where id = '${jobId}'`);
+    const done = await finished(s, 'imports', id);
+    expect(done).toMatchObject({ status: 'succeeded', processedRows: total, createdRows: total, failedRows: 0 });
+    expect(await contacts()).toBe(total);
+    expect(await chunks()).toBe(0);
+
+    // Its job run once more (a shutdown handing it back just as it ended): the import is over.
+    await asSuperuser(`update jobs set status = 'queued', attempts = 0, run_at = now() where id = '${jobId}'`);
+    await finished(s, 'imports', id);
+    expect((await job()).result).toEqual({ skipped: 'the import had already ended' });
+    expect(await contacts()).toBe(total);
+    expect(await transfer()).toMatchObject({ status: 'succeeded', createdRows: total });
+  });
+
   it('refuses bad uploads clearly and changes nothing', async () => {
     const csv = { name: 'x.csv', content: Buffer.from('Nope\nvalue\n') };
     const unmapped = await upload(
