@@ -439,10 +439,10 @@ export function createTransfersService(deps: {
     const importedKeys = new Map<string, string>();
     // A header line precedes table rows; vCards are numbered from 1.
     const lineOf = (i: number) => (Array.isArray(parsed) ? i + 1 : i + 2);
-    // The chunks an earlier run of this import committed before its server stopped: skipped now,
-    // with their counts and errors taken from their records. (A dry run commits none.)
     // The import becomes this run's, unless an earlier run ended it meanwhile (a run handed back by
-    // a shutdown can still finish its last chunk, and the import with it).
+    // a shutdown can still finish its last chunk, and the import with it). Then the chunks earlier
+    // runs committed: skipped now, with their counts and errors taken from their records. (A dry
+    // run commits none.)
     const runId = newId();
     const committed = await withWorkspace(db, actor, async (tx) => {
       const mine = await tx
