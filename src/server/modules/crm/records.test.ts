@@ -1,11 +1,11 @@
 // CRM records through HTTP: create/read/update/delete/restore, validation of every field type,
 // optimistic locking, bulk with partial failure, visibility on lists/counts/search, deals and
 // pipelines, lead conversion, trash purge.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
+import { deadlocked } from '#test/support/deadlock.ts';
 import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 import { trashPurgeJob } from './crm.jobs.ts';
 
@@ -513,49 +513,10 @@ describe('trash', () => {
 });
 
 describe.runIf(usingPostgres)('writes that meet a deadlock', () => {
-  /**
-   * Builds a deadlock around `request`: another transaction (outside the app) holds the new search
-   * term `zulu…`, the request takes `alpha…` (terms go in sorted) and waits for it, and then the
-   * other transaction asks for `alpha…`. The request waited first, so PostgreSQL's deadlock check
-   * runs in it first and rolls its statement back; the other transaction then commits.
-   */
-  async function deadlocked<T>(s: Session, word: string, request: () => Promise<T>): Promise<T> {
-    const other = new pg.Client({ connectionString: db.url as string });
-    const watcher = new pg.Client({ connectionString: db.url as string });
-    await other.connect();
-    await watcher.connect();
-    try {
-      const term = (w: string) =>
-        other.query(
-          "insert into search_terms (workspace_id, kind, term) values ($1, 'contacts', $2) on conflict do nothing",
-          [s.workspace.id, w],
-        );
-      const otherPid = (await other.query('select pg_backend_pid() as pid')).rows[0].pid;
-      await other.query('begin');
-      await term(`zulu${word}`);
-      const answer = request();
-      for (let waited = 0; ; waited += 20) {
-        const waiting = await watcher.query(
-          "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> $1",
-          [otherPid],
-        );
-        if (waiting.rowCount) break;
-        if (waited > 10_000) throw new Error('the request never waited for the held search term');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await term(`alpha${word}`);
-      await other.query('commit');
-      return await answer;
-    } finally {
-      await other.end();
-      await watcher.end();
-    }
-  }
-
   it('answers a rolled-back update with 503 and Retry-After, and saves nothing of it', async () => {
     const s = await signUp(t.app, { email: 'crm-deadlock-update@example.com', password: PASSWORD });
     const rook = await create(s, 'contacts', { firstName: 'Rook', email: 'rook@locks.example' });
-    const res = await deadlocked(s, 'update', () =>
+    const res = await deadlocked(db.url as string, s.workspace.id, 'update', () =>
       api(s, 'PATCH', `/api/v1/contacts/${rook.id}`, { firstName: 'Alphaupdate', lastName: 'Zuluupdate' }),
     );
     expect(res.statusCode, res.body).toBe(503);
@@ -577,7 +538,9 @@ describe.runIf(usingPostgres)('writes that meet a deadlock', () => {
       { firstName: 'Alphabulk', lastName: 'Zulubulk' },
       { firstName: 'Wren', lastName: 'Zulubulk' },
     ];
-    const res = await deadlocked(s, 'bulk', () => api(s, 'POST', '/api/v1/contacts/bulk', { items }));
+    const res = await deadlocked(db.url as string, s.workspace.id, 'bulk', () =>
+      api(s, 'POST', '/api/v1/contacts/bulk', { items }),
+    );
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().data.map((r: { ok: boolean }) => r.ok)).toEqual([true, true]);
     const names = (await api(s, 'GET', '/api/v1/contacts?sort=firstName')).json().data;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { usingPostgres } from '#test/support/db.ts';
+import { deadlocked } from '#test/support/deadlock.ts';
 import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 import { multipart } from '#test/support/multipart.ts';
 import { parseVCards } from './vcard.ts';
@@ -479,54 +480,31 @@ describe.runIf(usingPostgres)('imports on PostgreSQL', () => {
     const s = await signUp(t.app, { email: 'io-deadlock@example.com', password: PASSWORD });
     const quill = await api(s, 'POST', '/api/v1/contacts', { firstName: 'Quill', email: 'quill@locks.example' });
     expect(quill.statusCode, quill.body).toBe(201);
-    // Another transaction (as the superuser, outside the app) holds a new search term the import's
-    // update needs, then asks for one the update took first: each waits for the other. (A new
-    // record's insert has its own way out: its savepoint rolls back and the rows go in one by one.)
-    const other = new pg.Client({ connectionString: t.db.url as string });
-    const watcher = new pg.Client({ connectionString: t.db.url as string });
-    await other.connect();
-    await watcher.connect();
-    try {
-      const term = (word: string) =>
-        other.query(
-          "insert into search_terms (workspace_id, kind, term) values ($1, 'contacts', $2) on conflict do nothing",
-          [s.workspace.id, word],
+    // The import's update of Quill takes 'alphablocker' and waits for 'zulublocker', held by
+    // another transaction; PostgreSQL rolls the chunk back, and the import runs it again alone.
+    const done = await deadlocked(
+      t.db.url as string,
+      s.workspace.id,
+      'blocker',
+      async () => {
+        const run = await upload(
+          s,
+          '/api/v1/imports',
+          { objectType: 'contacts', onDuplicate: 'update' },
+          {
+            name: 'locks.csv',
+            content: Buffer.from('First Name,Last Name,E-mail Address\nAlphablocker,Zulublocker,quill@locks.example\n'),
+          },
         );
-      await other.query('begin');
-      await term('zulublocker');
-      const run = await upload(
-        s,
-        '/api/v1/imports',
-        { objectType: 'contacts', onDuplicate: 'update' },
-        {
-          name: 'locks.csv',
-          content: Buffer.from('First Name,Last Name,E-mail Address\nAlphablocker,Zulublocker,quill@locks.example\n'),
-        },
-      );
-      const done = finished(s, 'imports', run.json().data.id);
-      // The update took 'alphablocker' (terms go in sorted) and waits for 'zulublocker'.
-      // Bounded, so a change that never makes the update wait fails here instead of hanging.
-      for (let waited = 0; ; waited += 20) {
-        const waiting = await watcher.query(
-          "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update \"contacts\"%'",
-        );
-        if (waiting.rowCount) break;
-        if (waited > 10_000) throw new Error('the import never waited for the held search term');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      // The import waited first, so its deadlock check runs first and rolls it back: this insert
-      // then goes through. Had this transaction been the one rolled back, the call would throw.
-      await term('alphablocker');
-      await other.query('commit');
-      expect(await done).toMatchObject({ status: 'succeeded', updatedRows: 1, createdRows: 0, failedRows: 0 });
-      const people = (await api(s, 'GET', '/api/v1/contacts')).json().data;
-      expect(people.map((p: { firstName: string; lastName: string }) => `${p.firstName} ${p.lastName}`)).toEqual([
-        'Alphablocker Zulublocker',
-      ]);
-    } finally {
-      await other.end();
-      await watcher.end();
-    }
+        return finished(s, 'imports', run.json().data.id);
+      },
+      'update "contacts"%',
+    );
+    expect(done).toMatchObject({ status: 'succeeded', updatedRows: 1, createdRows: 0, failedRows: 0 });
+    const people = (await api(s, 'GET', '/api/v1/contacts')).json().data;
+    expect(people.map((p: { firstName: string; lastName: string }) => `${p.firstName} ${p.lastName}`)).toEqual([
+      'Alphablocker Zulublocker',
+    ]);
   });
 });
 
