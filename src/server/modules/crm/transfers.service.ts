@@ -461,6 +461,9 @@ export function createTransfersService(deps: {
     const committedAt = new Map(committed.map((c) => [c.firstRow, c]));
     /** Only while the import is still this run's. */
     const ours = and(eq(dataTransfers.id, transfer.id), eq(dataTransfers.runId, runId)) as SQL;
+    /** The record of this import's chunk that begins at row `start`. */
+    const chunkAt = (start: number) =>
+      and(eq(dataTransferChunks.transferId, transfer.id), eq(dataTransferChunks.firstRow, start));
 
     /** One chunk in its own transaction. What it adds to the caches is its own until it commits. */
     const runChunk = async (start: number, chunk: Array<Record<string, unknown>>): Promise<ChunkOutcome> => {
@@ -572,7 +575,7 @@ export function createTransfersService(deps: {
               failedRows: out.counts.failed,
               errors: out.errors,
             })
-            .where(and(eq(dataTransferChunks.transferId, transfer.id), eq(dataTransferChunks.firstRow, start)));
+            .where(chunkAt(start));
         });
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
@@ -581,12 +584,7 @@ export function createTransfersService(deps: {
         out.keys.clear();
       }
       if (!doneElsewhere) return out;
-      const [row] = await withWorkspace(db, actor, (tx) =>
-        tx
-          .select()
-          .from(dataTransferChunks)
-          .where(and(eq(dataTransferChunks.transferId, transfer.id), eq(dataTransferChunks.firstRow, start))),
-      );
+      const [row] = await withWorkspace(db, actor, (tx) => tx.select().from(dataTransferChunks).where(chunkAt(start)));
       if (!row) throw new Error(`chunk at row ${start} was neither saved here nor found saved`);
       return outcomeOf(row);
     };
