@@ -9,7 +9,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { v7 as uuidv7 } from 'uuid';
-import { freePort, machineSpeedMs, percentile, rssMb, sleep, spawnNode, stop, waitFor200 } from './lib.mjs';
+import {
+  cpuMs,
+  freePort,
+  machineSpeedMs,
+  percentile,
+  postgresCpu,
+  postgresCpuSince,
+  rssMb,
+  sleep,
+  spawnNode,
+  stop,
+  waitFor200,
+} from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const SATURATION = 32;
@@ -129,14 +141,27 @@ async function dbClient(env) {
 
 // ---- measuring ----
 
-async function load(opts) {
+/**
+ * A warm-up, then DURATION seconds of load. With `server` (the pid of the server under load),
+ * also the CPU each response cost the server and the database (PostgreSQL's processes, when it
+ * runs; PGlite's work is the server's own): on this shared machine req/s moves with the load
+ * next door, CPU per request much less.
+ */
+async function load(opts, server) {
   await autocannon({ ...opts, duration: 2 });
   const latencies = [];
+  const cpuBefore = server ? cpuMs(server) : 0;
+  const dbBefore = PG_URL ? postgresCpu() : null;
   const instance = autocannon({ ...opts, duration: DURATION });
   instance.on('response', (_c, _s, _b, t) => latencies.push(t));
   const result = await instance;
+  const perResponse = (ms) => (1000 * ms) / Math.max(1, latencies.length);
+  const cpu = server
+    ? { app: perResponse(cpuMs(server) - cpuBefore), db: dbBefore ? perResponse(postgresCpuSince(dbBefore)) : 0 }
+    : null;
   latencies.sort((a, b) => a - b);
   return {
+    cpu,
     rps: result.requests.average,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
@@ -291,24 +316,22 @@ async function section(label, env) {
   ];
   const rows = [];
   for (const [name, make] of cases.filter(([name]) => wanted(name))) {
-    const albedoSat = await load({ ...make(base, headers), connections: SATURATION });
-    const floorSat = await load({ ...make(floorBase, {}), connections: SATURATION });
+    const albedoSat = await load({ ...make(base, headers), connections: SATURATION }, app.pid);
+    const floorSat = await load({ ...make(floorBase, {}), connections: SATURATION }, floor.pid);
     const albedoFixed = await load({ ...make(base, headers), connections: 8, overallRate: FIXED_RATE });
     // The floor at the same offered load: what latency this machine gives the bare SQL.
     const floorFixed = await load({ ...make(floorBase, {}), connections: 8, overallRate: FIXED_RATE });
     rows.push({ name, albedoSat, floorSat, albedoFixed, floorFixed });
   }
   if (wanted('create')) {
-    const createSat = await load({
-      url: base,
-      requests: createRequests('/api/v1/contacts', headers),
-      connections: SATURATION,
-    });
-    const floorCreate = await load({
-      url: floorBase,
-      requests: createRequests('/contacts', {}),
-      connections: SATURATION,
-    });
+    const createSat = await load(
+      { url: base, requests: createRequests('/api/v1/contacts', headers), connections: SATURATION },
+      app.pid,
+    );
+    const floorCreate = await load(
+      { url: floorBase, requests: createRequests('/contacts', {}), connections: SATURATION },
+      floor.pid,
+    );
     const createFixed = await load({
       url: base,
       requests: createRequests('/api/v1/contacts', headers),
@@ -369,15 +392,16 @@ async function section(label, env) {
     `\n${label}: ${CONTACTS.toLocaleString()} contacts in the measured workspace, ${OTHER_WORKSPACES} other workspaces of ${OTHER_CONTACTS.toLocaleString()} (seeded in ${seedSeconds.toFixed(1)} s)`,
   );
   console.log(
-    `| operation | Albedo req/s @${SATURATION} conn | floor req/s | Albedo / floor | Albedo p50 / p95 / p99 ms @${FIXED_RATE} req/s | floor p50 / p95 / p99 ms @${FIXED_RATE} req/s | errors |`,
+    `| operation | Albedo req/s @${SATURATION} conn | floor req/s | Albedo / floor | Albedo p50 / p95 / p99 ms @${FIXED_RATE} req/s | floor p50 / p95 / p99 ms @${FIXED_RATE} req/s | CPU µs/request, server + db: Albedo / floor | errors |`,
   );
-  console.log('| --- | ---: | ---: | ---: | --- | --- | ---: |');
+  console.log('| --- | ---: | ---: | ---: | --- | --- | --- | ---: |');
+  const cpu = (c) => (c ? `${Math.round(c.app)} + ${Math.round(c.db)}` : '—');
   const ms = (f) => `${f.p50.toFixed(1)} / ${f.p95.toFixed(1)} / ${f.p99.toFixed(1)}`;
   for (const r of rows) {
     const f = r.albedoFixed;
     const floorLatency = r.floorFixed ? ms(r.floorFixed) : '—';
     console.log(
-      `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${ms(f)} (${Math.round(f.rps)} req/s served) | ${floorLatency} | ${r.albedoSat.errors + f.errors} |`,
+      `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${ms(f)} (${Math.round(f.rps)} req/s served) | ${floorLatency} | ${cpu(r.albedoSat.cpu)} / ${cpu(r.floorSat.cpu)} | ${r.albedoSat.errors + f.errors} |`,
     );
   }
   if (imported) {

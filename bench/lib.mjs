@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks: starting the built server (rate limits lifted, logs quiet),
 // waiting for it, stopping it, reading its memory, and percentiles.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,38 @@ export async function freePort() {
       return port;
     }
   }
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU time (user + system) a process has used, in ms. */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+}
+
+/** CPU ms of every local PostgreSQL process, by pid (a process that ends takes its time along). */
+export function postgresCpu() {
+  const byPid = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() === 'postgres') byPid.set(name, cpuMs(name));
+    } catch {
+      // Ended while being read.
+    }
+  }
+  return byPid;
+}
+
+/** CPU ms the PostgreSQL processes used between two postgresCpu() readings. */
+export function postgresCpuSince(before, after = postgresCpu()) {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
 }
 
 export const rssMb = (pid) => {

@@ -26,7 +26,14 @@ import { assertPermission, hasPermission } from '#server/platform/access/permiss
 import { visibleTo } from '#server/platform/access/visibility.ts';
 import { type Actor, systemActor } from '#server/platform/actor.ts';
 import { recordAudit, recordAuditMany } from '#server/platform/audit.ts';
-import { type Database, execRows, sqlState, TRANSIENT_STATES, type Tx } from '#server/platform/db/database.ts';
+import {
+  type Database,
+  execRows,
+  execTextRows,
+  sqlState,
+  TRANSIENT_STATES,
+  type Tx,
+} from '#server/platform/db/database.ts';
 import { asSystem, readWorkspace, withWorkspace } from '#server/platform/db/tenancy.ts';
 import {
   AppError,
@@ -52,6 +59,7 @@ import {
   rendered,
   sortKeyColumns,
 } from './query.ts';
+import { type JsonWriter, jsonWriter } from './record-json.ts';
 import { searchPlan, withClause } from './search-index.ts';
 
 export type RecordRow = Record<string, unknown> & { id: string; version: number };
@@ -146,6 +154,8 @@ interface RawOutput {
   byIdHead: SQL;
   byIdTail: SQL;
   read(raw: Record<string, unknown>): RecordRow;
+  /** Writes a raw row as the record's JSON text (record-json.ts). */
+  json: JsonWriter;
 }
 
 function rawOutput(kind: RecordKind): RawOutput {
@@ -170,6 +180,7 @@ function rawOutput(kind: RecordKind): RawOutput {
     byIdHead: rendered(sql`select ${list} from ${kind.table} where ${kind.idColumn} = `),
     byIdTail: rendered(sql` and ${kind.deletedAtColumn} is null and `),
     read: (raw) => build(raw, maps),
+    json: jsonWriter(entries),
   };
 }
 
@@ -653,10 +664,35 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
 
   // ---- lists ----
 
-  async function listIn(tx: Tx, actor: Actor, kind: RecordKind, params: ListParams, now: Date): Promise<ListResult> {
+  /**
+   * One page of `kind`: its raw rows (the output columns and the sort keys, `__s…`), the next
+   * cursor and, when asked, the total. Shared by the list as records and as JSON text; `asText`
+   * reads the values as PostgreSQL's text where the driver allows (execTextRows).
+   */
+  async function pageIn(
+    tx: Tx,
+    actor: Actor,
+    kind: RecordKind,
+    params: ListParams,
+    now: Date,
+    asText = false,
+  ): Promise<{
+    rows: Array<Record<string, unknown>>;
+    text: boolean;
+    page: ListResult['page'];
+    pick: ReadonlySet<string> | null;
+  }> {
     const limit = params.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new ValidationError([{ field: 'query.limit', message: 'must be a whole number from 1 to 1000' }]);
+    }
+    const cols = columns.get(kind.resource) as Record<string, PgColumn>;
+    const pick = params.fields ? new Set(['id', ...params.fields]) : null;
+    if (pick) {
+      const unknown = [...pick].filter((f) => !Object.hasOwn(cols, f));
+      if (unknown.length) {
+        throw new ValidationError([{ field: 'query.fields', message: `unknown field(s): ${unknown.join(', ')}` }]);
+      }
     }
     const keys = parseSort(kind, params.sort, kind.resource === 'notes' ? '-occurredAt' : '-updatedAt', params.q);
     // Custom field definitions only when a filter names one (a statement less for every other list).
@@ -676,20 +712,19 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     const paged = params.cursor ? (and(where, afterCursor(keys, kind.idColumn, params.cursor)) as SQL) : where;
     const head = withClause([search]);
     const source = sql`${kind.table}${search?.join ?? sql``}`;
-    const cols = columns.get(kind.resource) as Record<string, PgColumn>;
     const output = rawOutputs.get(kind.resource) as RawOutput;
     const sortKeys = sortKeyColumns(keys);
     const offset = params.offset && !params.cursor ? sql` offset ${params.offset}` : sql``;
     // The limit is written into the statement (a whole number, checked above): as a parameter,
     // PostgreSQL's generic plan for the prepared statement assumes a tenth of the table, costs it
     // far above a planned one, and so plans the list again on every call.
-    const rows = await execRows(
-      tx,
-      sql`${head}select ${output.list}, ${sortKeys} from ${source} where ${paged} order by ${orderBy(keys, kind.idColumn)} limit ${sql.raw(String(limit + 1))}${offset}`,
-    );
+    const statement = sql`${head}select ${output.list}, ${sortKeys} from ${source} where ${paged} order by ${orderBy(keys, kind.idColumn)} limit ${sql.raw(String(limit + 1))}${offset}`;
+    const { rows, text } = asText
+      ? await execTextRows(tx, statement)
+      : { rows: await execRows(tx, statement), text: false };
     const hasMore = rows.length > limit;
-    const pageRows = rows.slice(0, limit);
-    const last = pageRows[pageRows.length - 1];
+    if (hasMore) rows.length = limit;
+    const last = rows[rows.length - 1];
     const nextCursor =
       hasMore && last
         ? encodeCursor(
@@ -698,28 +733,26 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
             last.id as string,
           )
         : null;
-    const pick = params.fields ? new Set(['id', ...params.fields]) : null;
-    if (pick) {
-      const known = new Set(Object.keys(cols));
-      const unknown = [...pick].filter((f) => !known.has(f));
-      if (unknown.length) {
-        throw new ValidationError([{ field: 'query.fields', message: `unknown field(s): ${unknown.join(', ')}` }]);
-      }
+    const page: ListResult['page'] = { nextCursor, hasMore };
+    if (params.count) {
+      const [counted] = await execRows(tx, sql`${head}select count(*)::int as n from ${source} where ${where}`);
+      page.total = Number(counted?.n ?? 0);
     }
+    return { rows, text, page, pick };
+  }
+
+  async function listIn(tx: Tx, actor: Actor, kind: RecordKind, params: ListParams, now: Date): Promise<ListResult> {
+    const { rows, page, pick } = await pageIn(tx, actor, kind, params, now);
+    const output = rawOutputs.get(kind.resource) as RawOutput;
     // Read by the output column list: the sort keys (`__s…`) stay behind.
-    const outKeys = pick ? Object.keys(cols).filter((k) => pick.has(k)) : [];
-    const data = pageRows.map((raw) => {
+    const outKeys = pick ? Object.keys(columns.get(kind.resource) as object).filter((k) => pick.has(k)) : [];
+    const data = rows.map((raw) => {
       const row = output.read(raw);
       if (!pick) return row;
       const out: Record<string, unknown> = {};
       for (const k of outKeys) out[k] = row[k];
       return out as RecordRow;
     });
-    const page: ListResult['page'] = { nextCursor, hasMore };
-    if (params.count) {
-      const [counted] = await execRows(tx, sql`${head}select count(*)::int as n from ${source} where ${where}`);
-      page.total = Number(counted?.n ?? 0);
-    }
     return { data, page };
   }
 
@@ -732,6 +765,51 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     // Prepared unless searching: a search's plan depends on its words (how many terms each is close
     // to), and PostgreSQL's generic plan for it costs more than planning each one (3.3 → 4.1 ms).
     return readWorkspace(db, actor, (tx) => listIn(tx, actor, kind, params, now), { prepare: !params.q });
+  }
+
+  /**
+   * The same list as its HTTP response body, `{"data":[…],"page":{…}}`: each record written to
+   * JSON from the row as read (record-json.ts), the same text `list` would serialize to, without
+   * the objects in between. The same permission, visibility and validation.
+   */
+  async function listJson(actor: Actor, resource: string, params: ListParams = {}): Promise<string> {
+    const kind = kindOf(resource);
+    assertPermission(actor, permission(kind, 'read'));
+    const now = clock();
+    const output = rawOutputs.get(kind.resource) as RawOutput;
+    return readWorkspace(
+      db,
+      actor,
+      async (tx) => {
+        const { rows, text, page, pick } = await pageIn(tx, actor, kind, params, now, true);
+        let data = '';
+        for (const row of rows) data += `${data ? ',' : ''}${output.json.write(row, text, pick)}`;
+        return `{"data":[${data}],"page":${JSON.stringify(page)}}`;
+      },
+      { prepare: !params.q },
+    );
+  }
+
+  /** One record as its HTTP response body, `{"data":{…}}`, written as listJson writes them. */
+  async function getJson(actor: Actor, resource: string, id: string): Promise<string> {
+    const kind = kindOf(resource);
+    assertPermission(actor, permission(kind, 'read'));
+    const now = clock();
+    const output = rawOutputs.get(kind.resource) as RawOutput;
+    return readWorkspace(
+      db,
+      actor,
+      async (tx) => {
+        const { rows, text } = await execTextRows(
+          tx,
+          sql`${output.byIdHead}${id}${output.byIdTail}${readableBy(actor, kind, now)}`,
+        );
+        const [raw] = rows;
+        if (!raw) throw new NotFound(kind.label);
+        return `{"data":${output.json.write(raw, text)}}`;
+      },
+      { prepare: true },
+    );
   }
 
   async function get(
@@ -1054,8 +1132,10 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
   return {
     kindOf,
     list,
+    listJson,
     summarize,
     get,
+    getJson,
     create,
     update,
     remove,

@@ -141,6 +141,20 @@ export async function execRows<R = Record<string, unknown>>(runner: Orm | Tx, qu
   return ((await runner.execute(query)) as unknown as { rows: R[] }).rows;
 }
 
+/**
+ * Rows of a read whose values come as PostgreSQL's text, unparsed (`text: true`), on PostgreSQL;
+ * on PGlite, which parses values itself, the rows execRows gives (`text: false`). For writing
+ * values out as JSON without making objects of them first (crm/record-json.ts).
+ */
+export async function execTextRows<R = Record<string, unknown>>(
+  runner: Orm | Tx,
+  query: SQL,
+): Promise<{ rows: R[]; text: boolean }> {
+  const direct = (runner as { [directRunner]?: Runner })[directRunner];
+  if (direct) return { rows: await runDirect<R>(direct, query, textTypes), text: true };
+  return { rows: await execRows<R>(runner, query), text: false };
+}
+
 type Runner = { query: (config: pg.QueryConfig, values?: unknown[]) => Promise<unknown> };
 
 /** Set on PostgreSQL transactions (txOver): the runner their statements go to. */
@@ -167,15 +181,18 @@ const drizzleTypes = {
     KEEP_TEXT.has(oid) ? asText : pg.types.getTypeParser(oid, (format ?? 'text') as 'text'),
 };
 
+/** Every value as the text PostgreSQL sent. */
+const textTypes = { getTypeParser: () => asText };
+
 /**
  * What `tx.execute` does on PostgreSQL, without drizzle's layers around the driver call (tracing
  * spans, cache check, prepared-query object: four promises per statement on every request): the
  * same text and parameters, the same value parsers, errors wrapped the same way.
  */
-async function runDirect<R>(runner: Runner, query: SQL): Promise<R[]> {
+async function runDirect<R>(runner: Runner, query: SQL, types = drizzleTypes): Promise<R[]> {
   const { sql: text, params } = pgDialect.sqlToQuery(query);
   try {
-    return ((await runner.query({ text, types: drizzleTypes } as pg.QueryConfig, params)) as { rows: R[] }).rows;
+    return ((await runner.query({ text, types } as pg.QueryConfig, params)) as { rows: R[] }).rows;
   } catch (err) {
     throw new DrizzleQueryError(text, params, err as Error);
   }

@@ -170,8 +170,11 @@ interface RowReader {
 
 type TypeParsers = { getTypeParser(oid: number, format: string): (value: string) => unknown } | undefined;
 
-/** Row readers by statement name: a prepared statement's columns are the same at every execution. */
-const readers = new Map<string, RowReader>();
+/**
+ * Row readers by statement name: a prepared statement's columns are the same at every execution.
+ * One map per set of value parsers: the same statement may be read parsed or as text.
+ */
+const readersByTypes = new WeakMap<object, Map<string, RowReader>>();
 
 /**
  * How the rows of a prepared statement are built. pg sets up each result from its description
@@ -181,10 +184,16 @@ const readers = new Map<string, RowReader>();
  * column names the database sent, each quoted as a JSON string.
  */
 function rowReader(name: string, fields: FieldDescription[], types: TypeParsers): RowReader | undefined {
+  const parsing = types ?? pg.types;
+  let readers = readersByTypes.get(parsing);
+  if (!readers) {
+    readers = new Map();
+    readersByTypes.set(parsing, readers);
+  }
   const known = readers.get(name);
   if (known && sameFields(known.fields, fields)) return known;
   if (fields.some((f) => f.format === 'binary')) return undefined;
-  const parsers = fields.map((f) => (types ?? pg.types).getTypeParser(f.dataTypeID, 'text'));
+  const parsers = fields.map((f) => parsing.getTypeParser(f.dataTypeID, 'text'));
   const body = fields.map((f, i) => `${JSON.stringify(f.name)}: v[${i}] === null ? null : p[${i}](v[${i}])`);
   const build = new Function('v', 'p', `return { ${body.join(', ')} };`) as (
     values: Array<string | null>,
