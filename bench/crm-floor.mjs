@@ -119,3 +119,5 @@ app.post('/contacts', async (req, reply) => {
   return reply.status(201).send({ data: row });
 });
 await app.listen({ port, host: '127.0.0.1' });
+// A normal exit on stop, so that a --cpu-prof run writes its profile.
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)));

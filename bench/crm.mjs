@@ -34,7 +34,8 @@ const PG_URL = process.env.BENCH_DATABASE_URL;
 // For working on one figure: BENCH_CASES=get,search measures only the cases whose names contain
 // one of the words; BENCH_SKIP_IMPORT=1 leaves out bulk create and the import.
 const ONLY = process.env.BENCH_CASES?.split(',').filter(Boolean);
-// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server and the floor (each
+// profile is named by its process id, printed with the figures).
 const NODE_ARGS = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
 const wanted = (name) => !ONLY || ONLY.some((w) => name.includes(w));
 const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
@@ -258,7 +259,7 @@ async function section(label, env) {
     app = spawnNode([...NODE_ARGS, 'dist/server/main.js'], { ...env, PORT: String(port) });
     await waitFor200(`${base}/health/ready`, app);
   }
-  const floor = spawnNode(['bench/crm-floor.mjs', String(floorPort)], {
+  const floor = spawnNode([...NODE_ARGS, 'bench/crm-floor.mjs', String(floorPort)], {
     ...floorEnv,
     BENCH_WORKSPACE: owners[0].workspace.id,
   });
@@ -413,6 +414,7 @@ async function section(label, env) {
     );
   }
   console.log(`Albedo RSS after the run ${rss} MB; peak during the import ${peakRss} MB`);
+  if (NODE_ARGS.length) console.log(`Process ids: Albedo ${app.pid}, floor ${floor.pid}`);
   console.log(
     `Machine speed (bench/lib.mjs machineSpeedMs, lower is faster): ${speedBefore} ms before, ${speedAfter} ms after`,
   );

@@ -91,7 +91,9 @@ export async function protectedRoutes(
   });
 }
 
-const isRead = (method: string | string[]) => [method].flat().every((m) => m === 'GET' || m === 'HEAD');
+const isReadMethod = (m: string) => m === 'GET' || m === 'HEAD';
+const isRead = (method: string | string[]) =>
+  typeof method === 'string' ? isReadMethod(method) : method.every(isReadMethod);
 
 function bearerOf(request: FastifyRequest): string {
   const header = request.headers.authorization;
