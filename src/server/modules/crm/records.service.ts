@@ -758,10 +758,19 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
 
   // ---- public API ----
 
-  async function list(actor: Actor, resource: string, params: ListParams = {}): Promise<ListResult> {
+  /** The kind behind `resource` once the actor may read it, its output, and the read's moment. */
+  function readable(actor: Actor, resource: string) {
     const kind = kindOf(resource);
     assertPermission(actor, permission(kind, 'read'));
-    const now = clock();
+    return { kind, output: rawOutputs.get(kind.resource) as RawOutput, now: clock() };
+  }
+
+  /** A record of `kind` by id, if the actor may see it: one prepared statement. */
+  const byId = (actor: Actor, kind: RecordKind, output: RawOutput, id: string, now: Date) =>
+    sql`${output.byIdHead}${id}${output.byIdTail}${readableBy(actor, kind, now)}`;
+
+  async function list(actor: Actor, resource: string, params: ListParams = {}): Promise<ListResult> {
+    const { kind, now } = readable(actor, resource);
     // Prepared unless searching: a search's plan depends on its words (how many terms each is close
     // to), and PostgreSQL's generic plan for it costs more than planning each one (3.3 → 4.1 ms).
     return readWorkspace(db, actor, (tx) => listIn(tx, actor, kind, params, now), { prepare: !params.q });
@@ -773,10 +782,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
    * the objects in between. The same permission, visibility and validation.
    */
   async function listJson(actor: Actor, resource: string, params: ListParams = {}): Promise<string> {
-    const kind = kindOf(resource);
-    assertPermission(actor, permission(kind, 'read'));
-    const now = clock();
-    const output = rawOutputs.get(kind.resource) as RawOutput;
+    const { kind, output, now } = readable(actor, resource);
     return readWorkspace(
       db,
       actor,
@@ -792,18 +798,12 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
 
   /** One record as its HTTP response body, `{"data":{…}}`, written as listJson writes them. */
   async function getJson(actor: Actor, resource: string, id: string): Promise<string> {
-    const kind = kindOf(resource);
-    assertPermission(actor, permission(kind, 'read'));
-    const now = clock();
-    const output = rawOutputs.get(kind.resource) as RawOutput;
+    const { kind, output, now } = readable(actor, resource);
     return readWorkspace(
       db,
       actor,
       async (tx) => {
-        const { rows, text } = await execTextRows(
-          tx,
-          sql`${output.byIdHead}${id}${output.byIdTail}${readableBy(actor, kind, now)}`,
-        );
+        const { rows, text } = await execTextRows(tx, byId(actor, kind, output, id, now));
         const [raw] = rows;
         if (!raw) throw new NotFound(kind.label);
         return `{"data":${output.json.write(raw, text)}}`;
@@ -818,15 +818,12 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     id: string,
     options: { related?: boolean } = {},
   ): Promise<{ data: RecordRow; related?: Record<string, RecordRow[]> }> {
-    const kind = kindOf(resource);
-    assertPermission(actor, permission(kind, 'read'));
-    const now = clock();
-    const output = rawOutputs.get(kind.resource) as RawOutput;
+    const { kind, output, now } = readable(actor, resource);
     return readWorkspace(
       db,
       actor,
       async (tx) => {
-        const [raw] = await execRows(tx, sql`${output.byIdHead}${id}${output.byIdTail}${readableBy(actor, kind, now)}`);
+        const [raw] = await execRows(tx, byId(actor, kind, output, id, now));
         if (!raw) throw new NotFound(kind.label);
         const row = output.read(raw);
         if (!options.related || !kind.related) return { data: row };
