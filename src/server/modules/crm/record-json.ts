@@ -4,7 +4,7 @@
 // as ISO strings with milliseconds and "Z", money as a string), without the steps in between:
 // no values parsed into objects, no Date built for a date to be written again, custom fields
 // passed on as PostgreSQL wrote them, no serializer walking the result. For a page of 50 contacts
-// that was most of the request's CPU in the app (docs/decisions.md, "Lists written as text").
+// that is about a fifth of the app's CPU (docs/decisions.md, "Lists written as text").
 import { Column, is } from 'drizzle-orm';
 import {
   PgArray,
