@@ -263,7 +263,8 @@ describe('jsonWriter, from PostgreSQL text', () => {
   const contacts = RECORD_KINDS.find((k) => k.resource === 'contacts') as (typeof RECORD_KINDS)[number];
 
   it('writes timestamps of any time zone, arrays with quotes and NULLs, booleans and jsonb', () => {
-    const writer = jsonWriter(columns(events, ['startAt', 'endAt', 'allDay', 'exdates', 'reminders', 'attendees']));
+    // Text only: no driver mappings needed.
+    const writer = jsonWriter(columns(events, ['startAt', 'endAt', 'allDay', 'exdates', 'reminders', 'attendees']), []);
     const text = writer.write(
       {
         start_at: '2026-01-02 04:04:05.5+01',
@@ -283,7 +284,7 @@ describe('jsonWriter, from PostgreSQL text', () => {
       reminders: [10, null, 60],
       attendees: [{ email: 'a@x.example', status: 'accepted' }],
     });
-    const tags = jsonWriter(columns(contacts, ['tags', 'phones', 'lastContactedAt']));
+    const tags = jsonWriter(columns(contacts, ['tags', 'phones', 'lastContactedAt']), []);
     expect(
       JSON.parse(tags.write({ tags: '{vip,"two words","quote \\" and \\\\",NULL}', phones: '{}' }, true)),
     ).toStrictEqual({ tags: ['vip', 'two words', 'quote " and \\', null], phones: [], lastContactedAt: null });

@@ -5,7 +5,7 @@
 // no values parsed into objects, no Date built for a date to be written again, custom fields
 // passed on as PostgreSQL wrote them, no serializer walking the result. For a page of 50 contacts
 // that is about a fifth of the app's CPU (docs/decisions.md, "Lists written as text").
-import { Column, is } from 'drizzle-orm';
+import { is } from 'drizzle-orm';
 import {
   PgArray,
   PgBoolean,
@@ -71,15 +71,11 @@ function textWriter(column: PgColumn): Write {
 
 /**
  * How a value the driver already parsed (PGlite parses jsonb, arrays, numbers and booleans itself)
- * becomes JSON: drizzle's mapping where it has one, as records are read, then JSON.stringify.
+ * becomes JSON: the column's mapping as records are read (`mapping`, none where drizzle passes
+ * the value through), then JSON.stringify.
  */
-function parsedWriter(column: PgColumn): Write {
-  if (column.mapFromDriverValue === Column.prototype.mapFromDriverValue) return (v) => JSON.stringify(v);
-  const base = (column as { baseColumn?: PgColumn }).baseColumn;
-  if (is(column, PgArray) && base && base.mapFromDriverValue === Column.prototype.mapFromDriverValue) {
-    return (v) => JSON.stringify(Array.isArray(v) ? v : column.mapFromDriverValue(v as string));
-  }
-  return (v) => JSON.stringify(column.mapFromDriverValue(v));
+function parsedWriter(mapping: Mapping | null): Write {
+  return mapping ? (v) => JSON.stringify(mapping(v)) : (v) => JSON.stringify(v);
 }
 
 export interface JsonWriter {
@@ -90,15 +86,24 @@ export interface JsonWriter {
   write(raw: Record<string, unknown>, text: boolean, pick?: ReadonlySet<string> | null): string;
 }
 
-/** A writer for records with these output columns (key → column), in this order. */
-export function jsonWriter(columns: ReadonlyArray<readonly [string, PgColumn]>): JsonWriter {
-  const entries = columns.map(([key, column]) => ({
+/** How a column's value from the driver becomes the record's (records.service.ts, driverMapping). */
+export type Mapping = (value: unknown) => unknown;
+
+/**
+ * A writer for records with these output columns (key → column), in this order; `mappings` are
+ * the columns' driver mappings, in the same order, for values the driver parsed.
+ */
+export function jsonWriter(
+  columns: ReadonlyArray<readonly [string, PgColumn]>,
+  mappings: ReadonlyArray<Mapping | null>,
+): JsonWriter {
+  const entries = columns.map(([key, column], i) => ({
     // `"key":` once, quoted as JSON.
     head: `${JSON.stringify(key)}:`,
     key,
     name: column.name,
     text: textWriter(column),
-    parsed: parsedWriter(column),
+    parsed: parsedWriter(mappings[i] ?? null),
   }));
   // The whole record as one generated expression: a page of 50 records is 50 calls, not a loop
   // over 25 columns each. `w` is the writer of each column, for text or for parsed values.

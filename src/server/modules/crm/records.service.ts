@@ -180,7 +180,7 @@ function rawOutput(kind: RecordKind): RawOutput {
     byIdHead: rendered(sql`select ${list} from ${kind.table} where ${kind.idColumn} = `),
     byIdTail: rendered(sql` and ${kind.deletedAtColumn} is null and `),
     read: (raw) => build(raw, maps),
-    json: jsonWriter(entries),
+    json: jsonWriter(entries, maps),
   };
 }
 
