@@ -90,7 +90,9 @@ export function spawnNode(args, env) {
       RATE_LIMIT_WORKSPACE_PER_MINUTE: '100000000',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_SERVER_STDOUT=1 shows what the servers print (with BENCH_NODE_ARGS=--trace-gc, their
+    // collections).
+    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
 }
 

@@ -2,7 +2,7 @@
 // Same migrations, same SQL, same RLS on both; only opening and closing differ.
 
 import { createHash } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Results, type Transaction, types as pgliteTypes } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { DrizzleQueryError, type SQL, sql } from 'drizzle-orm';
@@ -216,10 +216,11 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     extensions: pgliteExtensions,
   });
-  const orm = drizzlePglite({ client }) as unknown as Orm;
+  keepDrizzleText(client);
+  const orm = drizzlePglite({ client: withoutQueryParsers(client) }) as unknown as Orm;
   const query: Database['query'] = async (text, params) => {
     await turn();
-    return (await client.query(text, params as unknown[] | undefined)).rows as never;
+    return withPgliteValues(await client.query(text, params as unknown[] | undefined)) as never;
   };
   let closed = false;
   return {
@@ -239,6 +240,70 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     },
     pglite: client,
   };
+}
+
+// drizzle's PGlite session passes its value parsers (the KEEP_TEXT types as text, as on
+// PostgreSQL) with every query, and PGlite then copies its own table of over 300 parsers to merge
+// them in: the most expensive step of a short read (12 % of a record fetch's CPU in a profile,
+// docs/benchmarks.md, session 18). So the instance holds drizzle's parsers from the start, what
+// drizzle hands PGlite loses its per-query copy, and raw queries put back the values PGlite's
+// own parsers make of those types (Dates for dates and timestamps).
+
+/** The element type of each array type in KEEP_TEXT. */
+const ARRAY_ELEMENT = new Map([
+  [1115, pg.types.builtins.TIMESTAMP],
+  [1185, pg.types.builtins.TIMESTAMPTZ],
+  [1182, pg.types.builtins.DATE],
+  [1187, pg.types.builtins.INTERVAL],
+  [1231, pg.types.builtins.NUMERIC],
+]);
+
+type PgliteParser = (value: string, typeId?: number) => unknown;
+
+/** PGlite's default parser for each KEEP_TEXT type that has one (arrays parse their elements). */
+const pgliteDefaultParsers = new Map<number, PgliteParser>();
+for (const oid of KEEP_TEXT) {
+  const element = ARRAY_ELEMENT.get(oid);
+  const parse = pgliteTypes.parsers[element ?? oid];
+  if (!parse) continue;
+  pgliteDefaultParsers.set(
+    oid,
+    element === undefined ? parse : (value) => pgliteTypes.arrayParser(value, parse as pgliteTypes.Parser, oid),
+  );
+}
+
+/** Makes the instance parse the KEEP_TEXT types as drizzle's session asks: not at all. */
+function keepDrizzleText(client: PGlite): void {
+  for (const oid of KEEP_TEXT) client.parsers[oid] = asText;
+}
+
+type PgliteRunner = Pick<Transaction, 'query'> & { transaction?: PGlite['transaction'] };
+
+/**
+ * The client as drizzle's session sees it: the same queries and transactions, with the
+ * per-query parsers dropped (the instance already holds the same ones, keepDrizzleText).
+ */
+function withoutQueryParsers<C extends PgliteRunner>(client: C): C {
+  const wrapped: PgliteRunner = {
+    query: (text, params, options) =>
+      client.query(text, params, options?.rowMode ? { rowMode: options.rowMode } : undefined),
+  };
+  const transaction = client.transaction?.bind(client);
+  if (transaction) wrapped.transaction = (fn) => transaction((tx) => fn(withoutQueryParsers(tx)));
+  return wrapped as C;
+}
+
+/** A raw query's rows with the KEEP_TEXT types parsed as PGlite does by default. */
+function withPgliteValues(result: Results<Record<string, unknown>>): Record<string, unknown>[] {
+  const parsed = result.fields.filter((field) => pgliteDefaultParsers.has(field.dataTypeID));
+  if (parsed.length === 0) return result.rows;
+  for (const row of result.rows) {
+    for (const { name, dataTypeID } of parsed) {
+      const value = row[name];
+      if (typeof value === 'string') row[name] = (pgliteDefaultParsers.get(dataTypeID) as PgliteParser)(value, dataTypeID);
+    }
+  }
+  return result.rows;
 }
 
 /**

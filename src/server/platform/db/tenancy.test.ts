@@ -305,3 +305,28 @@ describe('every workspace-owned table is protected', () => {
     }
   });
 });
+
+describe('values as each way in reads them', () => {
+  const VALUES = `select '2026-01-02T03:04:05Z'::timestamptz as at, array['2026-01-02T03:04:05Z'::timestamptz] as ats,
+                         '2026-01-02'::date as day, 7::int as n`;
+
+  it('raw queries parse timestamps and dates, arrays of them too', async () => {
+    const [row] = await db.query<{ at: Date; ats: Date[]; day: Date; n: number }>(VALUES);
+    expect(row?.at).toBeInstanceOf(Date);
+    expect(row?.at.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(row?.ats.map((d) => d.toISOString())).toEqual(['2026-01-02T03:04:05.000Z']);
+    expect(row?.day).toBeInstanceOf(Date);
+    expect(row?.n).toBe(7);
+  });
+
+  it('workspace statements keep them as text for the columns to map, and typed selects map them', async () => {
+    const [raw] = await readWorkspace(db, { workspaceId: A }, (tx) => execRows(tx, sql.raw(VALUES)));
+    expect(raw).toMatchObject({ at: expect.any(String), ats: expect.any(String), day: '2026-01-02', n: 7 });
+    expect(new Date(raw?.at as string).toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    const [typed] = await withWorkspace(db, { workspaceId: A }, (tx) =>
+      tx.select({ createdAt: auditLog.createdAt }).from(auditLog).limit(1),
+    );
+    expect(typed?.createdAt).toBeInstanceOf(Date);
+    expect(Number.isNaN(typed?.createdAt.getTime())).toBe(false);
+  });
+});
