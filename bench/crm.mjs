@@ -3,7 +3,9 @@
 // page, full-text search, create, bulk create of 1,000 and a CSV import of 100,000 rows, on the
 // embedded database and (with BENCH_DATABASE_URL) on PostgreSQL. Beside Albedo runs the floor: a
 // bare Fastify + driver server running the same SQL with no auth, visibility, RLS or audit.
-// Prints figures; asserts nothing.
+// At the fixed rate it measures twice: autocannon's `overallRate` (the target's definition, sent in
+// per-second bursts) and an even open-loop load (lib.mjs openLoop). Prints figures; asserts nothing.
+// BENCH_SERVER_STDOUT=1 shows what the servers print.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import {
   cpuMs,
   freePort,
   machineSpeedMs,
+  openLoop,
   percentile,
   postgresCpu,
   postgresCpuSince,
@@ -171,6 +174,34 @@ async function load(opts, server) {
   };
 }
 
+/**
+ * The same requests as an open-loop load of FIXED_RATE a second for DURATION seconds (lib.mjs
+ * openLoop): the latency a request meets when they arrive evenly spaced, as users' do, rather than
+ * in autocannon's per-second bursts. Only below capacity: above it an open loop's queue grows
+ * without end, and its latencies measure the run's length.
+ */
+async function evenLoad(opts, capacity) {
+  if (capacity < FIXED_RATE * 1.1) return null;
+  const url = new URL(opts.url);
+  const [template] = opts.requests ?? [];
+  const request = template
+    ? () => template.setupRequest({ method: template.method })
+    : () => ({ path: url.pathname + url.search, headers: opts.headers });
+  const { latencies, maxInFlight, errors } = await openLoop({
+    origin: url.origin,
+    request,
+    rate: FIXED_RATE,
+    seconds: DURATION,
+  });
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    maxInFlight,
+    errors,
+  };
+}
+
 /** Requests that each pick a random id: get by id must not be one cached row. */
 function randomIdRequests(base, ids, headers) {
   return [
@@ -322,7 +353,9 @@ async function section(label, env) {
     const albedoFixed = await load({ ...make(base, headers), connections: 8, overallRate: FIXED_RATE });
     // The floor at the same offered load: what latency this machine gives the bare SQL.
     const floorFixed = await load({ ...make(floorBase, {}), connections: 8, overallRate: FIXED_RATE });
-    rows.push({ name, albedoSat, floorSat, albedoFixed, floorFixed });
+    const albedoEven = await evenLoad(make(base, headers), albedoSat.rps);
+    const floorEven = await evenLoad(make(floorBase, {}), floorSat.rps);
+    rows.push({ name, albedoSat, floorSat, albedoFixed, floorFixed, albedoEven, floorEven });
   }
   if (wanted('create')) {
     const createSat = await load(
@@ -339,7 +372,17 @@ async function section(label, env) {
       connections: 8,
       overallRate: FIXED_RATE,
     });
-    rows.push({ name: 'create', albedoSat: createSat, floorSat: floorCreate, albedoFixed: createFixed });
+    const createEven = await evenLoad(
+      { url: base, requests: createRequests('/api/v1/contacts', headers) },
+      createSat.rps,
+    );
+    rows.push({
+      name: 'create',
+      albedoSat: createSat,
+      floorSat: floorCreate,
+      albedoFixed: createFixed,
+      albedoEven: createEven,
+    });
   }
 
   const bulkTimes = [];
@@ -403,6 +446,21 @@ async function section(label, env) {
     const floorLatency = r.floorFixed ? ms(r.floorFixed) : '—';
     console.log(
       `| ${r.name} | ${Math.round(r.albedoSat.rps)} | ${Math.round(r.floorSat.rps)} | ${Math.round((100 * r.albedoSat.rps) / r.floorSat.rps)}% | ${ms(f)} (${Math.round(f.rps)} req/s served) | ${floorLatency} | ${cpu(r.albedoSat.cpu)} / ${cpu(r.floorSat.cpu)} | ${r.albedoSat.errors + f.errors} |`,
+    );
+  }
+  console.log(
+    `\nThe same requests arriving evenly, ${FIXED_RATE} a second (open loop, latency from when each was due; "over capacity" where saturation served under ${Math.round(FIXED_RATE * 1.1)} req/s):`,
+  );
+  console.log(
+    '| operation | Albedo p50 / p95 / p99 ms | floor p50 / p95 / p99 ms | most in flight, Albedo / floor | errors |',
+  );
+  console.log('| --- | --- | --- | --- | ---: |');
+  // null: over capacity; undefined: not measured (the floor's create).
+  const even = (e) => (e ? ms(e) : 'over capacity');
+  for (const r of rows) {
+    const inFlight = (e) => (e ? e.maxInFlight : '—');
+    console.log(
+      `| ${r.name} | ${even(r.albedoEven)} | ${r.floorEven === undefined ? '—' : even(r.floorEven)} | ${inFlight(r.albedoEven)} / ${inFlight(r.floorEven)} | ${(r.albedoEven?.errors ?? 0) + (r.floorEven?.errors ?? 0)} |`,
     );
   }
   if (imported) {

@@ -1,7 +1,8 @@
 // Helpers shared by the benchmarks: starting the built server (rate limits lifted, logs quiet),
-// waiting for it, stopping it, reading its memory, and percentiles.
+// waiting for it, stopping it, reading its memory, percentiles, and an open-loop load.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,4 +147,65 @@ export function machineSpeedMs() {
     runs.push(performance.now() - t0);
   }
   return Math.round(runs.sort((a, b) => a - b)[1]);
+}
+
+/**
+ * An open-loop load: request i is due at start + i / rate seconds and goes out then, whether or not
+ * earlier ones have answered (on a new keep-alive socket when all open ones are busy), and its
+ * latency runs from when it was due, so a stall of the server or of this process counts in full
+ * for every request it delayed. autocannon's fixed rate (`-R`, `overallRate`) is not this: each
+ * connection sends its share of a second's requests back to back, then waits for the next second,
+ * so its latencies are those of bursts at full concurrency (docs/benchmarks.md).
+ *
+ * `request(i)` gives `{ method, path, headers, body }`. Returns the latencies in ms, sorted, the
+ * most requests that were in flight at once, and the non-2xx answers and socket errors.
+ */
+export async function openLoop({ origin, request, rate, seconds }) {
+  const { hostname, port } = new URL(origin);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const interval = 1000 / rate;
+  const total = Math.round(rate * seconds);
+  const latencies = [];
+  let errors = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let sent = 0;
+  const start = performance.now() + 10;
+  await new Promise((resolve) => {
+    const done = () => {
+      inFlight--;
+      if (inFlight === 0 && sent === total) resolve();
+    };
+    const send = (due) => {
+      const { method = 'GET', path: requestPath, headers = {}, body } = request(sent);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const req = http.request({ hostname, port, method, path: requestPath, headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - due);
+          if (res.statusCode < 200 || res.statusCode > 299) errors++;
+          done();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        done();
+      });
+      req.end(body);
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) {
+        send(start + sent * interval);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+      else if (inFlight === 0) resolve();
+    };
+    setTimeout(tick, 10);
+  });
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { latencies, maxInFlight, errors };
 }
