@@ -2,7 +2,7 @@
 // Same migrations, same SQL, same RLS on both; only opening and closing differ.
 
 import { createHash } from 'node:crypto';
-import { PGlite, type Results, type Transaction, types as pgliteTypes } from '@electric-sql/pglite';
+import { PGlite, types as pgliteTypes, type Results, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { DrizzleQueryError, type SQL, sql } from 'drizzle-orm';
@@ -295,12 +295,16 @@ function withoutQueryParsers<C extends PgliteRunner>(client: C): C {
 
 /** A raw query's rows with the KEEP_TEXT types parsed as PGlite does by default. */
 function withPgliteValues(result: Results<Record<string, unknown>>): Record<string, unknown>[] {
-  const parsed = result.fields.filter((field) => pgliteDefaultParsers.has(field.dataTypeID));
+  const parsed: { name: string; type: number; parse: PgliteParser }[] = [];
+  for (const { name, dataTypeID } of result.fields) {
+    const parse = pgliteDefaultParsers.get(dataTypeID);
+    if (parse) parsed.push({ name, type: dataTypeID, parse });
+  }
   if (parsed.length === 0) return result.rows;
   for (const row of result.rows) {
-    for (const { name, dataTypeID } of parsed) {
+    for (const { name, type, parse } of parsed) {
       const value = row[name];
-      if (typeof value === 'string') row[name] = (pgliteDefaultParsers.get(dataTypeID) as PgliteParser)(value, dataTypeID);
+      if (typeof value === 'string') row[name] = parse(value, type);
     }
   }
   return result.rows;
