@@ -205,6 +205,7 @@ test('import a CSV with one bad row: the row error is shown, the rest imported',
   await page.getByRole('button', { name: 'Import 3 rows' }).click();
   await expect(page.getByTestId('import-status')).toHaveText('Import finished', { timeout: 30_000 });
   await expect(page.getByTestId('import-counts')).toContainText('2 created');
+  await expect(page.getByLabel('Finished')).toBeVisible();
   await expect(page.getByTestId('import-errors')).toContainText('must be an email address');
   await expect(page.getByTestId('import-errors').getByRole('cell', { name: '3', exact: true })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('02-import-result.png'), fullPage: true });

@@ -7,6 +7,7 @@ import {
   Button,
   Card,
   Checkbox,
+  CheckIcon,
   FileInput,
   Group,
   Progress,
@@ -19,7 +20,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, upload } from '../api.ts';
 import { FormError } from '../components/form-error.tsx';
@@ -69,8 +70,12 @@ export function ImportPage() {
     enabled: Boolean(transferId),
     refetchInterval: (q) => (q.state.data && ['succeeded', 'failed'].includes(q.state.data.status) ? false : 500),
   });
-  const done = transfer.data && ['succeeded', 'failed'].includes(transfer.data.status);
-  if (done && !transfer.data?.options.dryRun) void queryClient.invalidateQueries({ queryKey: ['list', objectType] });
+  const done = Boolean(transfer.data && ['succeeded', 'failed'].includes(transfer.data.status));
+  const saved = done && !transfer.data?.options.dryRun;
+  // Once, when an import ends: the lists of that object show what it added.
+  useEffect(() => {
+    if (saved) void queryClient.invalidateQueries({ queryKey: ['list', objectType] });
+  }, [saved, objectType, queryClient]);
 
   const form = () => {
     const data = new FormData();
@@ -231,7 +236,11 @@ export function ImportPage() {
             </Card>
           ) : null}
         </Stepper.Step>
-        <Stepper.Step label="Import">
+        <Stepper.Step
+          label="Import"
+          loading={Boolean(transfer.data) && !done}
+          icon={transfer.data?.status === 'succeeded' ? <CheckIcon size={14} aria-label="Finished" /> : undefined}
+        >
           {t ? (
             <Card withBorder>
               <Stack>
