@@ -217,7 +217,8 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     extensions: pgliteExtensions,
   });
   keepDrizzleText(client);
-  const orm = drizzlePglite({ client: withoutQueryParsers(client) }) as unknown as Orm;
+  // drizzle's session calls only `query` and `transaction` on its client.
+  const orm = drizzlePglite({ client: withoutQueryParsers(client) as PGlite }) as unknown as Orm;
   const query: Database['query'] = async (text, params) => {
     await turn();
     return withPgliteValues(await client.query(text, params as unknown[] | undefined)) as never;
@@ -244,8 +245,8 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
 
 // drizzle's PGlite session passes its value parsers (the KEEP_TEXT types as text, as on
 // PostgreSQL) with every query, and PGlite then copies its own table of over 300 parsers to merge
-// them in: the most expensive step of a short read (12 % of a record fetch's CPU in a profile,
-// docs/benchmarks.md, session 18). So the instance holds drizzle's parsers from the start, what
+// them in: the most expensive step of a short read (12 % of the server's CPU in a profile of get
+// by id, docs/decisions.md). So the instance holds drizzle's parsers from the start, what
 // drizzle hands PGlite loses its per-query copy, and raw queries put back the values PGlite's
 // own parsers make of those types (Dates for dates and timestamps).
 
@@ -266,10 +267,7 @@ for (const oid of KEEP_TEXT) {
   const element = ARRAY_ELEMENT.get(oid);
   const parse = pgliteTypes.parsers[element ?? oid];
   if (!parse) continue;
-  pgliteDefaultParsers.set(
-    oid,
-    element === undefined ? parse : (value) => pgliteTypes.arrayParser(value, parse as pgliteTypes.Parser, oid),
-  );
+  pgliteDefaultParsers.set(oid, element === undefined ? parse : (value) => pgliteTypes.arrayParser(value, parse, oid));
 }
 
 /** Makes the instance parse the KEEP_TEXT types as drizzle's session asks: not at all. */
@@ -283,14 +281,14 @@ type PgliteRunner = Pick<Transaction, 'query'> & { transaction?: PGlite['transac
  * The client as drizzle's session sees it: the same queries and transactions, with the
  * per-query parsers dropped (the instance already holds the same ones, keepDrizzleText).
  */
-function withoutQueryParsers<C extends PgliteRunner>(client: C): C {
+function withoutQueryParsers(client: PgliteRunner): PgliteRunner {
   const wrapped: PgliteRunner = {
     query: (text, params, options) =>
       client.query(text, params, options?.rowMode ? { rowMode: options.rowMode } : undefined),
   };
   const transaction = client.transaction?.bind(client);
-  if (transaction) wrapped.transaction = (fn) => transaction((tx) => fn(withoutQueryParsers(tx)));
-  return wrapped as C;
+  if (transaction) wrapped.transaction = (fn) => transaction((tx) => fn(withoutQueryParsers(tx) as Transaction));
+  return wrapped;
 }
 
 /** A raw query's rows with the KEEP_TEXT types parsed as PGlite does by default. */
