@@ -341,10 +341,28 @@ async function pgliteTransaction<T>(
   await turn();
   return orm.transaction(async (tx) => {
     const { first } = options;
-    if (first) await carrying(first, () => tx.execute(statementSql(first.statement)));
-    await tx.execute(statementSql(setup));
+    if (first) await carrying(first, () => tx.execute(statementSql(selectBoth(first.statement, setup))));
+    else await tx.execute(statementSql(setup));
     return fn(tx);
   });
+}
+
+/**
+ * Two `select ...` statements as one select of both lists, `first`'s before `then`'s, so that
+ * `first` is evaluated first and its error fails the whole. Each statement is a pass through
+ * PGlite's engine and protocol parser (about a tenth of a read's CPU); the session check and the
+ * tenancy settings are both a select of function calls.
+ */
+function selectBoth(first: Statement, then: Statement): Statement {
+  const SELECT = /^select /;
+  if (!SELECT.test(first.text) || !SELECT.test(then.text)) throw new Error('selectBoth: both must be a select');
+  const shift = first.values.length;
+  const rest = then.text.replace(SELECT, '').replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`);
+  return {
+    name: `${first.name}_${then.name}`,
+    text: `${first.text}, ${rest}`,
+    values: [...first.values, ...then.values],
+  };
 }
 
 async function openPostgres(url: string, max: number): Promise<Database> {
