@@ -164,16 +164,20 @@ export const pgDialect = new PgDialect();
 
 // The value parsers drizzle's node-postgres session gives its queries: dates, timestamps and
 // intervals (and arrays of them) stay text, for the columns' own mapping to read.
+/** The array types among them (numeric[] too), with their element types. */
+const ARRAY_ELEMENT = new Map([
+  [1115, pg.types.builtins.TIMESTAMP],
+  [1185, pg.types.builtins.TIMESTAMPTZ],
+  [1182, pg.types.builtins.DATE],
+  [1187, pg.types.builtins.INTERVAL],
+  [1231, pg.types.builtins.NUMERIC],
+]);
 const KEEP_TEXT = new Set([
   pg.types.builtins.TIMESTAMPTZ,
   pg.types.builtins.TIMESTAMP,
   pg.types.builtins.DATE,
   pg.types.builtins.INTERVAL,
-  1231,
-  1115,
-  1185,
-  1187,
-  1182,
+  ...ARRAY_ELEMENT.keys(),
 ]);
 const asText = (value: string) => value;
 const drizzleTypes = {
@@ -249,15 +253,6 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
 // by id, docs/decisions.md). So the instance holds drizzle's parsers from the start, what
 // drizzle hands PGlite loses its per-query copy, and raw queries put back the values PGlite's
 // own parsers make of those types (Dates for dates and timestamps).
-
-/** The element type of each array type in KEEP_TEXT. */
-const ARRAY_ELEMENT = new Map([
-  [1115, pg.types.builtins.TIMESTAMP],
-  [1185, pg.types.builtins.TIMESTAMPTZ],
-  [1182, pg.types.builtins.DATE],
-  [1187, pg.types.builtins.INTERVAL],
-  [1231, pg.types.builtins.NUMERIC],
-]);
 
 type PgliteParser = (value: string, typeId?: number) => unknown;
 
