@@ -2,6 +2,8 @@
 // declared in kinds.ts. Each call checks the permission, applies SQL visibility, validates
 // (fields, links, custom fields), enforces the version, writes and audits in one transaction.
 // Routes, assistant tools, imports and jobs all come through here with an Actor.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   and,
   Column,
@@ -92,6 +94,13 @@ const SEARCHED_TABLES: ReadonlyArray<[string, ReturnType<typeof sql.identifier>]
 const isRowProblem = (err: unknown): boolean => /^2[23]/.test(sqlState(err) ?? '');
 /** A deadlock or a serialization failure: the same statement may well pass when sent again. */
 const isTransient = (err: unknown): boolean => TRANSIENT_STATES.has(sqlState(err) ?? '');
+/**
+ * How long a statement rolled back by a deadlock waits before it is sent again: 20–40 ms. The
+ * rollback wakes the other transaction, which still has to be scheduled to take the lock it
+ * waited for; sent at once, on a busy machine the statement can take that lock back first and
+ * meet the same deadlock. The spread keeps two retrying writers from meeting again in step.
+ */
+const retryPause = () => sleep(20 + Math.random() * 20);
 
 const tagsSchema = z
   .array(z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters'))
@@ -506,12 +515,14 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
       const chunk = ready.slice(i, i + INSERT_BATCH);
       // A savepoint per statement: should a row break a constraint, the others are retried alone.
       // Should PostgreSQL roll the statement back to break a deadlock, its locks go with it, the
-      // other transaction goes on, and the statement is sent once more; a second time, the
-      // error is the caller's (an import runs the chunk again; a request answers 503).
+      // other transaction goes on, and after a short pause (`retryPause`) the statement is sent
+      // once more; a second time, the error is the caller's (an import runs the chunk again; a
+      // request answers 503).
       const insertChunk = () => tx.transaction((sp) => insertRows(sp, kind, chunk.map(rowOf)));
       try {
-        const rows = await insertChunk().catch((err) => {
+        const rows = await insertChunk().catch(async (err) => {
           if (!isTransient(err)) throw err;
+          await retryPause();
           return insertChunk();
         });
         for (const [k, p] of chunk.entries()) created.push({ ...p, row: rows[k] as RecordRow });
