@@ -91,7 +91,21 @@ export function AppLayout() {
               size="xs"
               onClick={() => spotlight.open()}
               aria-label="Search (Ctrl+K)"
-              leftSection={<span aria-hidden>⌕</span>}
+              leftSection={
+                <svg
+                  aria-hidden
+                  width="14"
+                  height="14"
+                  viewBox="0 0 24 24"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="2.5"
+                  strokeLinecap="round"
+                >
+                  <circle cx="11" cy="11" r="7" />
+                  <path d="m20 20-3.5-3.5" />
+                </svg>
+              }
             >
               <Text size="xs" visibleFrom="sm">
                 Search… Ctrl K
