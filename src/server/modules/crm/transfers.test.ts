@@ -290,6 +290,18 @@ describe('imports', () => {
     // planner's row count of a table never analyzed is -1).
     const stats = await asSuperuser(`select reltuples::int as n from pg_class where relname = 'contacts'`);
     expect(stats.rows[0].n).toBeGreaterThanOrEqual(3000 - 100 - bad.size);
+    // ... and the GIN indexes (search, tags) hold no pending entries for every search to read:
+    // merging what is left moves no page.
+    const pending = await asSuperuser(
+      `select c.relname as index, gin_clean_pending_list(i.indexrelid)::int as pages
+         from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+        where i.indrelid = 'contacts'::regclass and a.amname = 'gin' order by 1`,
+    );
+    expect(pending.rows.map((r) => (r as { index: string }).index)).toEqual([
+      'contacts_search_terms_idx',
+      'contacts_tags_idx',
+    ]);
+    expect(pending.rows.filter((r) => (r as { pages: number }).pages > 0)).toEqual([]);
   });
 
   it('ends an import that fails midway as failed, saying what was saved', async () => {

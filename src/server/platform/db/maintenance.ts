@@ -11,10 +11,27 @@ import type { Database } from './database.ts';
  * look (up to a minute on PostgreSQL, never on PGlite), and on PGlite the table vacuumed too.
  * `table` is one of our own table names, never input. On PostgreSQL a role that does not own the
  * table gets a warning, not an error, and the statistics wait for autovacuum.
+ *
+ * On PostgreSQL the table's GIN indexes (search, tags) also have their pending lists merged: new
+ * entries wait there, up to 4 MB an index, until autovacuum or a full list merges them, and every
+ * search reads the whole list meanwhile (49 of a search's 58 ms after importing 100,000 contacts).
+ * Only indexes the role owns: PostgreSQL refuses the merge to anyone else.
  */
 export async function afterBulkWrite(db: Database, table: string): Promise<void> {
   if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
-  await db.query(db.kind === 'pglite' ? `vacuum analyze "${table}"` : `analyze "${table}"`);
+  if (db.kind === 'pglite') {
+    await db.query(`vacuum analyze "${table}"`);
+    return;
+  }
+  await db.query(`analyze "${table}"`);
+  await db.query(
+    `select gin_clean_pending_list(i.indexrelid)
+       from pg_index i
+       join pg_class c on c.oid = i.indexrelid
+       join pg_am a on a.oid = c.relam
+      where i.indrelid = to_regclass($1) and a.amname = 'gin' and pg_has_role(c.relowner, 'USAGE')`,
+    [table],
+  );
 }
 
 /** The whole database vacuumed and analyzed: daily on PGlite (platform/jobs/housekeeping.jobs.ts). */
