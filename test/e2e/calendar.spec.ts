@@ -80,6 +80,13 @@ test('create a weekly event in week view, see it the following weeks, move one o
 test('a reminder arrives in the bell', async ({ page }, info) => {
   test.setTimeout(120_000);
   const { id, token } = await signUpAndSignIn(page);
+  // The page listens before the reminder can fire: a notification pushed while nobody listens
+  // shows in the bell's count on the next load, but no toast announces it.
+  const listening = page
+    .waitForEvent('websocket')
+    .then((ws) => ws.waitForEvent('framereceived', { predicate: (f) => String(f.payload).includes('"ready"') }));
+  await page.goto('/calendar');
+  await listening;
   // Starts in 30 minutes with a reminder an hour before: it is due now, and fires at the next scan
   // (every 5 seconds in the browser tests' server, playwright.config.ts).
   const start = new Date(Date.now() + 30 * 60_000);
@@ -93,7 +100,6 @@ test('a reminder arrives in the bell', async ({ page }, info) => {
     },
   });
   expect(created.status()).toBe(201);
-  await page.goto('/calendar');
   await expect(page.getByTestId('bell-count')).toContainText('1', { timeout: 90_000 });
   // The toast announcing it sits below the header: it does not cover the bell.
   const toast = page.getByRole('alert').filter({ hasText: `Board call ${id}` });
