@@ -110,5 +110,7 @@ test('a reminder arrives in the bell', async ({ page }, info) => {
   await page.screenshot({ path: info.outputPath('toast.png') });
   await bell.click();
   await expect(page.getByTestId('bell-list').getByText(`Board call ${id}`)).toBeVisible();
+  // Opening the bell closes the toast, which would otherwise lie over its list.
+  await expect(toast).toBeHidden();
   await page.screenshot({ path: info.outputPath('bell.png'), fullPage: true });
 });

@@ -14,7 +14,7 @@ import {
 } from '@mantine/core';
 import { notifications as toast } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useNavigate } from 'react-router';
 import { api, currentAccessToken, refreshSession } from '../api.ts';
 
@@ -36,6 +36,10 @@ export function NotificationBell() {
     queryFn: () => api<{ data: Notification[]; unread: number }>('/api/v1/notifications?limit=20'),
   });
 
+  // The toasts this bell showed: opening the bell closes them, as its list says the same and
+  // they would lie over it.
+  const toasts = useRef(new Set<string>());
+
   useEffect(() => {
     let socket: WebSocket | null = null;
     let stopped = false;
@@ -51,7 +55,9 @@ export function NotificationBell() {
         if (frame.type === 'ready') delay = 1000;
         if (frame.type === 'notification') {
           queryClient.invalidateQueries({ queryKey: ['notifications'] });
-          toast.show({ title: frame.notification.title, message: frame.notification.body ?? '', autoClose: 8000 });
+          toasts.current.add(
+            toast.show({ title: frame.notification.title, message: frame.notification.body ?? '', autoClose: 8000 }),
+          );
         }
       };
       socket.onclose = () => {
@@ -76,7 +82,16 @@ export function NotificationBell() {
 
   const unread = list.data?.unread ?? 0;
   return (
-    <Popover position="bottom-end" width={340} withinPortal shadow="md">
+    <Popover
+      position="bottom-end"
+      width={340}
+      withinPortal
+      shadow="md"
+      onOpen={() => {
+        for (const id of toasts.current) toast.hide(id);
+        toasts.current.clear();
+      }}
+    >
       <Popover.Target>
         <Indicator label={unread} size={16} disabled={unread === 0} offset={4} data-testid="bell-count">
           <ActionIcon variant="default" size="lg" aria-label={`Notifications, ${unread} unread`}>
