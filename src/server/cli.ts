@@ -7,6 +7,7 @@ import pino from 'pino';
 import { type Config, ConfigError, decodeMasterKey, loadConfig, loadDotEnv } from '#server/config.ts';
 import type { RequestContext } from '#server/modules/auth/auth.service.ts';
 import { DEMO_SIZES, seedDemo } from '#server/modules/crm/demo-data.ts';
+import { DataDirLockedError, setLockRole } from '#server/platform/db/data-dir-lock.ts';
 import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { expectedMigrationCount, runMigrations } from '#server/platform/db/migrate.ts';
 import { AppError } from '#server/platform/errors.ts';
@@ -205,6 +206,13 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 
 class UsageError extends Error {}
 
+/** What to do instead while the server holds the embedded database. */
+const WHILE_RUNNING: Record<string, string> = {
+  outbox: 'While the server runs, the outbox is in the app: Settings → Mail outbox.\n',
+  'create-admin': 'While the server runs, create the workspace on its sign-up page instead.\n',
+  'reset-password': 'While the server runs, use "Forgot password" on its sign-in page instead.\n',
+};
+
 async function run(argv: string[]): Promise<number> {
   loadDotEnv();
   const name = argv[0] ?? 'help';
@@ -213,10 +221,16 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`albedo: unknown command "${name}"\n\n${HELP}\n`);
     return 2;
   }
+  setLockRole(`cli ${name}`);
   try {
     await command(argv.slice(1));
     return 0;
   } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      // Refused before anything was read or written: the running server keeps the only copy.
+      process.stderr.write(`albedo ${name}: ${err.message}\n${WHILE_RUNNING[name] ?? ''}`);
+      return 1;
+    }
     if (err instanceof ConfigError) {
       for (const p of err.problems) process.stderr.write(`albedo: configuration error: ${p}\n`);
       return 1;

@@ -11,6 +11,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '#server/config.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { mustDiscard, type PrefixStatement, queryWithPrefix } from './prefixed-query.ts';
 
 // biome-ignore lint/complexity/noBannedTypes: drizzle's "no relational schema" type
@@ -215,11 +216,20 @@ export async function openDatabase(config: Config['database'], options: OpenOpti
 }
 
 async function openPglite(dataDir: string | undefined, options: OpenOptions): Promise<Database> {
-  const client = await PGlite.create({
-    ...(dataDir && !options.loadDataDir ? { dataDir } : {}),
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-    extensions: pgliteExtensions,
-  });
+  const persisted = dataDir && !options.loadDataDir ? dataDir : undefined;
+  // One writer: a second process on the same folder would corrupt it (throws naming the holder).
+  const lock = persisted ? lockDataDir(persisted) : undefined;
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      ...(persisted ? { dataDir: persisted } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      extensions: pgliteExtensions,
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   keepDrizzleText(client);
   // drizzle's session calls only `query` and `transaction` on its client.
   const orm = drizzlePglite({ client: withoutQueryParsers(client) as PGlite }) as unknown as Orm;
@@ -241,7 +251,11 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
     pglite: client,
   };
