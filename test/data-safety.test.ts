@@ -65,6 +65,7 @@ async function api(base: string, token: string | undefined, method: string, url:
     },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies of several shapes, read by the test
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
 }
 

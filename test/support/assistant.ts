@@ -36,6 +36,11 @@ export function parseUiStream(body: string): Omit<Turn, 'status' | 'body'> {
     if (c.type === 'text-delta') text += String(c.delta);
     if (c.type === 'tool-input-available')
       calls.push({ toolName: String(c.toolName), input: c.input, toolCallId: String(c.toolCallId) });
+    // A call whose tool or arguments did not fit: the error the user and the model were given.
+    if (c.type === 'tool-input-error') {
+      calls.push({ toolName: String(c.toolName), input: c.input, toolCallId: String(c.toolCallId) });
+      outputs.set(String(c.toolCallId), { error: c.errorText });
+    }
     if (c.type === 'tool-output-available') outputs.set(String(c.toolCallId), c.output);
     if (c.type === 'tool-output-error') outputs.set(String(c.toolCallId), { error: c.errorText });
     if (c.type === 'tool-approval-request')

@@ -1,58 +1,50 @@
-// Department agents: instructions and tool subsets per department, and the system prompt that
-// carries who the user is, where and when. Record contents are marked as data, never instructions.
+// Department agents: instructions per department, and the system prompt that carries who the user
+// is, where and when. Record contents are marked as data, never instructions. Which tools a turn
+// offers is the user's permissions' business (tool-adapter.ts), never the agent's: an agent that
+// lacked a tool its user may use made the assistant refuse what the user could do.
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
-import { TOOL_GROUPS } from './tools.ts';
 
 export interface AgentProfile {
   key: string;
   label: string;
   instructions: string;
-  tools: ReadonlySet<string>;
 }
-
-const { read, write, sales, destructive } = TOOL_GROUPS;
 
 export const AGENTS: AgentProfile[] = [
   {
     key: 'general',
     label: 'General assistant',
     instructions: 'Help with any CRM work: contacts, companies, leads, deals, projects, tasks and notes.',
-    tools: new Set([...read, ...write, ...sales, ...destructive]),
   },
   {
     key: 'sales',
     label: 'Sales',
     instructions:
       'You support a salesperson: qualify and convert leads, move deals through the pipeline, log calls and follow-ups, and keep contacts current. Suggest the next step on a deal.',
-    tools: new Set([...read, ...write, ...sales, ...destructive]),
   },
   {
     key: 'marketing',
     label: 'Marketing',
     instructions:
       'You support marketing: capture and enrich leads and contacts, tag and segment them, and report on lead sources and statuses.',
-    tools: new Set([...read, ...write, 'convert_lead', ...destructive]),
   },
   {
     key: 'operations',
     label: 'Operations',
     instructions:
       'You support operations: projects, tasks, assignments and deadlines. Keep tasks assigned, prioritised and on schedule.',
-    tools: new Set([...read, ...write, ...destructive]),
   },
   {
     key: 'finance',
     label: 'Finance',
     instructions:
       'You support finance: deal amounts, won revenue, organizations and their billing details. Be precise with amounts and currencies.',
-    tools: new Set([...read, ...write, 'move_deal_stage', ...destructive]),
   },
   {
     key: 'management',
     label: 'Management',
     instructions:
       'You support management: cross-department KPIs, pipeline health, overdue work and who owns what. Lead with figures and what changed.',
-    tools: new Set([...read, ...write, ...destructive]),
   },
 ];
 

@@ -286,7 +286,14 @@ describe('providers and keys', () => {
     const [created, updated] = turn.calls.map((c) => turn.outputs.get(c.toolCallId)) as Array<{
       error: { code: string; message: string; details?: unknown };
     }>;
-    expect(created?.error).toEqual(rest.json().error);
+    // The same error as REST, in the tool's own terms: the REST body's field is the tool's `fields`.
+    const restError = rest.json().error;
+    expect(created?.error).toEqual({
+      ...restError,
+      message: restError.message.replace('body.', 'fields.'),
+      details: { fields: [{ field: 'fields.email', message: restError.details.fields[0].message }] },
+    });
+    expect(restError.details.fields[0].field).toBe('body.email');
     expect(updated?.error).toEqual(restHidden.json().error);
   });
 

@@ -12,6 +12,7 @@ import type { AiSettingsService } from './ai-settings.service.ts';
 import type { ChatService, TurnInput } from './chat.service.ts';
 import type { ConversationsService } from './conversations.service.ts';
 import { PROVIDER_NAMES, PROVIDERS } from './providers.ts';
+import { toolsFor } from './tool-adapter.ts';
 import { USAGE_GROUPS, type UsageService } from './usage.service.ts';
 
 const conversationOut = z.object({
@@ -172,7 +173,7 @@ export async function assistantRoutes(app: FastifyInstance, deps: AssistantRoute
       {
         schema: {
           tags,
-          summary: 'Whether the assistant is offline, the providers it may use, and the agents',
+          summary: 'Whether the assistant is offline, the providers it may use, the agents and the tools it offers you',
           response: {
             200: z.object({
               data: z.object({
@@ -180,6 +181,9 @@ export async function assistantRoutes(app: FastifyInstance, deps: AssistantRoute
                 providers: z.array(z.object({ name: z.string(), label: z.string(), model: z.string() })),
                 agents: z.array(z.object({ key: z.string(), label: z.string() })),
                 defaultAgent: z.string(),
+                tools: z.array(
+                  z.object({ name: z.string(), title: z.string(), group: z.string(), confirm: z.boolean() }),
+                ),
                 known: z.array(z.object({ name: z.string(), label: z.string(), defaultModel: z.string() })),
               }),
             }),
@@ -195,6 +199,8 @@ export async function assistantRoutes(app: FastifyInstance, deps: AssistantRoute
             providers: providers.map((p) => ({ name: p.name, label: p.label, model: p.model })),
             agents: AGENTS.map((a) => ({ key: a.key, label: a.label })),
             defaultAgent: agentFor(null, actor.department).key,
+            // What this user's assistant can do: the catalogue filtered by their permissions.
+            tools: toolsFor(actor).map((d) => ({ name: d.name, title: d.title, group: d.group, confirm: d.confirm })),
             known: PROVIDERS.map((k) => ({ name: k.name, label: k.label, defaultModel: k.defaultModel })),
           },
         };

@@ -33,7 +33,7 @@ import type { ConversationsService, StoredMessage } from './conversations.servic
 import { type CallReport, createFallbackModel } from './fallback-model.ts';
 import { createOfflineModel, OFFLINE_PROVIDER } from './offline-model.ts';
 import { languageModelFor, providerInfo } from './providers.ts';
-import { buildTools, type ToolDeps } from './tools.ts';
+import { type ToolDeps, toAiTools } from './tool-adapter.ts';
 import type { UsageService } from './usage.service.ts';
 
 // The tokenizer's tables take ~70 MB: loaded the first time a history is long enough to count.
@@ -81,6 +81,36 @@ function extractiveSummary(previous: string | null, messages: StoredMessage[]): 
     return t.length > 240 ? `${t.slice(0, 237)}...` : t;
   });
   return [previous, ...lines].filter(Boolean).join('\n').slice(-8000);
+}
+
+/** One plain sentence for a failure in a turn, saying what to do. */
+export function plainError(error: unknown, aborted: boolean): string {
+  if (aborted) return 'The turn was stopped (it took too long or was cancelled).';
+  const noSuchTool = (name: string) =>
+    `I can't do "${name}" for you: it is not among the actions your role allows. Ask a workspace admin if you need it.`;
+  const invalidInput = (name: string, what: string) =>
+    `The request to ${name} was incomplete (${what.slice(0, 300) || 'its arguments did not fit'}).`;
+  if (typeof error === 'string') {
+    // A call that did not fit reaches here as the SDK's message (the model's next step reads it).
+    const unknown = /^Model tried to call unavailable tool '([^']+)'/.exec(error);
+    if (unknown) return noSuchTool(unknown[1] as string);
+    const invalid = /^Invalid input for tool ([\w-]+):[\s\S]*?Error message: ([\s\S]*)$/.exec(error);
+    if (invalid) return invalidInput(invalid[1] as string, (invalid[2] as string).trim());
+    return error.slice(0, 500);
+  }
+  if (NoSuchToolError.isInstance(error)) return noSuchTool(error.toolName);
+  if (InvalidToolInputError.isInstance(error)) {
+    // The cause is our own short description of what did not fit (tool-input.ts).
+    return invalidInput(error.toolName, error.cause instanceof Error ? error.cause.message : '');
+  }
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode ? ` (HTTP ${error.statusCode})` : '';
+    return `The AI provider did not answer${status}. Try again in a moment, or check Settings → AI.`;
+  }
+  if (RetryError.isInstance(error)) {
+    return 'The AI provider did not answer after several tries. Try again in a moment, or check Settings → AI.';
+  }
+  return 'Something went wrong on our side and that step did not finish. Try again; if it keeps happening, tell a workspace admin.';
 }
 
 export function createChatService(deps: {
@@ -269,14 +299,15 @@ export function createChatService(deps: {
     }
 
     const mentioned: MentionedRecord[] = [];
-    const tools = buildTools(deps.tools, { actor, mention: (r) => mentioned.push(r) }, agent.tools);
+    const timezone = profile.workspace?.timezone ?? 'UTC';
+    const tools = toAiTools(deps.tools, { actor, timezone, mention: (r) => mentioned.push(r) });
     const system = systemPrompt({
       userName: profile.user?.name ?? 'the user',
       userEmail: profile.user?.email ?? '',
       role: actor.role,
       department: actor.department,
       workspaceName: profile.workspace?.name ?? '',
-      timezone: profile.workspace?.timezone ?? 'UTC',
+      timezone,
       now: clock(),
       agent,
       recent: conversation.recentRecords,
@@ -305,16 +336,9 @@ export function createChatService(deps: {
       originalMessages: messages as UIMessage[],
       generateMessageId: () => newId(),
       sendReasoning: false,
-      onError: (error) => {
-        if (turnSignal.aborted) return 'The turn was stopped (it took too long or was cancelled).';
-        // Invalid tool calls arrive as their message: the model gets it back and may correct itself.
-        if (typeof error === 'string') return error.slice(0, 1000);
-        if (NoSuchToolError.isInstance(error) || InvalidToolInputError.isInstance(error)) return error.message;
-        if (APICallError.isInstance(error) || RetryError.isInstance(error)) {
-          return `The model provider failed (${error.message.slice(0, 200)}). Try again, or check Settings → AI.`;
-        }
-        return error instanceof Error ? error.message.slice(0, 300) : 'Something went wrong.';
-      },
+      // What a failure says, to the user (the chat shows it) and to the model (it reads the
+      // tool's error and may correct itself): one plain sentence, never an internal message.
+      onError: (error) => plainError(error, turnSignal.aborted),
       onFinish: async ({ messages: all }) => {
         const last = all[all.length - 1];
         if (timedOut() && last?.role === 'assistant') last.parts.push({ type: 'text', text: timeoutNotice });

@@ -11,6 +11,7 @@ import type {
 } from '@ai-sdk/provider';
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
 import { type GrammarContext, reply, understand } from './offline-grammar.ts';
+import { toolDefinition } from './tool-adapter.ts';
 
 export const OFFLINE_PROVIDER = 'offline';
 export const OFFLINE_MODEL_ID = 'albedo-offline-1';
@@ -62,8 +63,12 @@ function usage(input: number, output: number): LanguageModelV3Usage {
   };
 }
 
-/** The model's answer to a prompt: text, or tool calls for the caller to run. */
-export function respond(prompt: LanguageModelV3Prompt): LanguageModelV3Content[] {
+/**
+ * The model's answer to a prompt: text, or tool calls for the caller to run. `offered` names the
+ * tools this turn offers (the user's permissions decide): a command needing another is answered
+ * in words, as a hosted model would.
+ */
+export function respond(prompt: LanguageModelV3Prompt, offered?: ReadonlySet<string>): LanguageModelV3Content[] {
   let lastUser = -1;
   prompt.forEach((m, i) => {
     if (m.role === 'user') lastUser = i;
@@ -86,6 +91,16 @@ export function respond(prompt: LanguageModelV3Prompt): LanguageModelV3Content[]
   const user = prompt[lastUser];
   const understood = understand(user ? textOf(user.content) : '', contextFrom(prompt, lastUser));
   if ('text' in understood) return [{ type: 'text', text: understood.text }];
+  const missing = offered ? understood.calls.find((c) => !offered.has(c.toolName)) : undefined;
+  if (missing) {
+    const title = toolDefinition(missing.toolName)?.title ?? missing.toolName;
+    return [
+      {
+        type: 'text',
+        text: `I couldn't do that: your role does not allow "${title}" here. Ask a workspace admin if you need it.`,
+      },
+    ];
+  }
   return understood.calls.map((c, i) => ({
     type: 'tool-call',
     toolCallId: `offline-${Date.now().toString(36)}-${i}-${Math.random().toString(36).slice(2, 8)}`,
@@ -96,7 +111,8 @@ export function respond(prompt: LanguageModelV3Prompt): LanguageModelV3Content[]
 
 export function createOfflineModel(): LanguageModelV3 {
   function run(options: LanguageModelV3CallOptions) {
-    const content = respond(options.prompt);
+    const offered = options.tools ? new Set(options.tools.map((t) => t.name)) : undefined;
+    const content = respond(options.prompt, offered);
     const inTokens = estimateTokens(JSON.stringify(options.prompt));
     const outTokens = estimateTokens(JSON.stringify(content));
     const toolCalls = content.some((c) => c.type === 'tool-call');

@@ -45,6 +45,8 @@ interface AiStatus {
   providers: Array<{ name: string; label: string; model: string }>;
   agents: Array<{ key: string; label: string }>;
   defaultAgent: string;
+  /** The tools offered to this user, with their titles (the server's catalogue). */
+  tools: Array<{ name: string; title: string; group: string; confirm: boolean }>;
 }
 
 const EXAMPLES = ['add contact Jan Kowalski, jan@example.com', 'my tasks this week', 'pipeline summary', 'help'];
@@ -357,6 +359,7 @@ function Chat({
       }),
   });
   const busy = chat.status === 'submitted' || chat.status === 'streaming';
+  const titles = useMemo(() => new Map((status?.tools ?? []).map((t) => [t.name, t.title])), [status]);
   // Names of records seen in this conversation, so a confirmation can say what it is about.
   const names = useMemo(() => {
     const found = new Map<string, string>();
@@ -470,6 +473,7 @@ function Chat({
                           key={part.toolCallId}
                           part={part}
                           names={names}
+                          titles={titles}
                           busy={busy}
                           onApprove={(approvalId, approved) =>
                             chat.addToolApprovalResponse({ id: approvalId, approved })

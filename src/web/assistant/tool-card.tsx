@@ -22,25 +22,8 @@ interface Compact {
   fields?: Record<string, unknown>;
 }
 
-const LABELS: Record<string, string> = {
-  search_records: 'Search',
-  list_records: 'List',
-  get_record: 'Open record',
-  create_record: 'Create',
-  update_record: 'Update',
-  delete_record: 'Delete',
-  restore_record: 'Restore',
-  add_note: 'Add note',
-  convert_lead: 'Convert lead',
-  move_deal_stage: 'Move deal',
-  assign: 'Assign',
-  my_tasks: 'My tasks',
-  pipeline_summary: 'Pipeline',
-  kpi_summary: 'Key figures',
-  create_reminder: 'Reminder',
-  bulk_update_records: 'Bulk update',
-  bulk_delete_records: 'Bulk delete',
-};
+/** A tool's title from the server's catalogue, or its name in words until that has loaded. */
+const titleOf = (titles: ReadonlyMap<string, string>, name: string) => titles.get(name) ?? name.replace(/_/g, ' ');
 
 const singular = (object: string) => object.replace(/s$/, '');
 
@@ -52,7 +35,16 @@ function RecordLink({ r }: { r: Compact }) {
   );
 }
 
-function describeInput(name: string, input: unknown, names: ReadonlyMap<string, string>): string {
+const show = (v: unknown) =>
+  Array.isArray(v) ? v.join(', ') : v && typeof v === 'object' ? JSON.stringify(v) : String(v);
+
+/** What a paused action will do, with the values it will write, so the user confirms knowingly. */
+function describeInput(
+  name: string,
+  input: unknown,
+  names: ReadonlyMap<string, string>,
+  titles: ReadonlyMap<string, string>,
+): string {
   const i = (input ?? {}) as Record<string, unknown>;
   const what = i.object ? singular(String(i.object)) : 'record';
   const known = typeof i.id === 'string' ? names.get(i.id) : undefined;
@@ -62,7 +54,14 @@ function describeInput(name: string, input: unknown, names: ReadonlyMap<string, 
     return `Move ${(i.ids as unknown[])?.length ?? 0} ${String(i.object)} to the trash?`;
   if (name === 'bulk_update_records')
     return `Change ${Object.keys((i.fields as object) ?? {}).join(', ')} on ${(i.ids as unknown[])?.length ?? 0} ${String(i.object)}?`;
-  return `${LABELS[name] ?? name} ${what} ${target}`.trim();
+  // Any other write: its title, its target and every value it would set.
+  const values = Object.entries((i.fields as Record<string, unknown> | undefined) ?? i)
+    .filter(([k, v]) => !['object', 'id', 'name', 'fields'].includes(k) && v !== undefined)
+    .map(([k, v]) => `${k}: ${show(names.get(String(v)) ?? v)}`);
+  return `${titleOf(titles, name)} ${what} ${target}${values.length ? ` — ${values.join(' · ')}` : ''}?`.replace(
+    /\s+/g,
+    ' ',
+  );
 }
 
 function Outcome({ name, output }: { name: string; output: Record<string, unknown> }) {
@@ -143,15 +142,18 @@ export function ToolCard({
   onApprove,
   busy,
   names,
+  titles,
 }: {
   part: ToolPart;
   onApprove: (id: string, approved: boolean) => void;
   busy: boolean;
   /** Record names by id, from earlier results in the conversation. */
   names: ReadonlyMap<string, string>;
+  /** Tool titles by name. */
+  titles: ReadonlyMap<string, string>;
 }) {
   const name = part.type.replace(/^tool-/, '');
-  const label = LABELS[name] ?? name;
+  const label = titleOf(titles, name);
   return (
     <Card withBorder padding="xs" radius="md" data-testid={`tool-${name}`}>
       <Group gap="xs" mb={4}>
@@ -163,7 +165,7 @@ export function ToolCard({
       {part.state === 'approval-requested' && part.approval && (
         <Alert color="orange" variant="light" p="xs" title="Please confirm">
           <Text size="sm" mb="xs">
-            {describeInput(name, part.input, names)}
+            {describeInput(name, part.input, names, titles)}
           </Text>
           <Group gap="xs">
             <Button size="xs" color="red" disabled={busy} onClick={() => onApprove(part.approval?.id as string, true)}>

@@ -6,6 +6,7 @@ import { outboxEmails } from '#server/db/schema/mail.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
 import type { Actor } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
+import { csvDocument } from '#server/platform/csv.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
@@ -33,12 +34,6 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 export const EXPORT_LIMIT = 100_000;
-
-/** One CSV cell: quoted when needed, and defused when a spreadsheet would read it as a formula. */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
 
 const encodeCursor = (at: Date, id: string) =>
   Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
@@ -152,29 +147,25 @@ export function createAuditService(deps: { db: Database }) {
       ];
       const lines = rows
         .slice(0, EXPORT_LIMIT)
-        .map((r) =>
-          [
-            r.entry.createdAt.toISOString(),
-            r.actorEmail ?? r.entry.actorId ?? 'system',
-            r.entry.action,
-            r.entry.entityType,
-            r.entry.entityId ?? '',
-            r.entry.channel,
-            r.entry.changes ? JSON.stringify(r.entry.changes) : '',
-            r.entry.metadata ? JSON.stringify(r.entry.metadata) : '',
-            r.entry.ip ?? '',
-            r.entry.userAgent ?? '',
-            r.entry.requestId ?? '',
-          ]
-            .map(csvCell)
-            .join(','),
-        );
+        .map((r) => [
+          r.entry.createdAt.toISOString(),
+          r.actorEmail ?? r.entry.actorId ?? 'system',
+          r.entry.action,
+          r.entry.entityType,
+          r.entry.entityId ?? '',
+          r.entry.channel,
+          r.entry.changes ? JSON.stringify(r.entry.changes) : '',
+          r.entry.metadata ? JSON.stringify(r.entry.metadata) : '',
+          r.entry.ip ?? '',
+          r.entry.userAgent ?? '',
+          r.entry.requestId ?? '',
+        ]);
       await recordAudit(tx, actor, {
         action: 'audit.exported',
         entityType: 'audit_log',
         metadata: { filters: f, rows: lines.length },
       });
-      return { csv: `${[header.join(','), ...lines].join('\r\n')}\r\n`, rows: lines.length, truncated };
+      return { csv: csvDocument([header, ...lines]), rows: lines.length, truncated };
     });
   }
 

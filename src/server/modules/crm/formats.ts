@@ -1,8 +1,8 @@
-// Spreadsheet formats for imports and exports: CSV (csv-parse / csv-stringify) and XLSX (exceljs),
+// Spreadsheet formats for imports and exports: CSV (csv-parse; written by platform/csv.ts) and XLSX (exceljs),
 // read into a header row plus string rows, and written from the same shape.
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import type ExcelJS from 'exceljs';
+import { csvDocument, restoreDefused } from '#server/platform/csv.ts';
 import { ValidationError } from '#server/platform/errors.ts';
 
 export type TableFormat = 'csv' | 'xlsx';
@@ -38,7 +38,8 @@ export function readCsv(content: Buffer): Table {
     throw new ValidationError([{ field: 'file', message: `is not a readable CSV file: ${(err as Error).message}` }]);
   }
   const [headers = [], ...rows] = records;
-  return { headers: headers.map((h) => h.trim()), rows };
+  // Our own exports defuse formulas with an apostrophe; read back, the value is what went out.
+  return { headers: headers.map((h) => h.trim()), rows: rows.map((r) => r.map(restoreDefused)) };
 }
 
 function cellText(value: ExcelJS.CellValue): string {
@@ -81,8 +82,8 @@ export async function readTable(format: TableFormat, content: Buffer): Promise<T
 }
 
 export function writeCsv(table: Table): Buffer {
-  // A BOM so Excel opens UTF-8 correctly.
-  return Buffer.concat([Buffer.from('\uFEFF'), Buffer.from(stringify([table.headers, ...table.rows]))]);
+  // A BOM so Excel opens UTF-8 correctly; cells defused as in every CSV Albedo writes.
+  return Buffer.from(csvDocument([table.headers, ...table.rows], { bom: true }));
 }
 
 export async function writeXlsx(table: Table, sheetName: string): Promise<Buffer> {

@@ -131,6 +131,10 @@ export async function transferRoutes(
               .record(z.string(), z.string())
               .optional()
               .describe('The list query, e.g. { "filter[status]": "new", "sort": "-updatedAt" }'),
+            vcardVersion: z
+              .enum(['3.0', '4.0'])
+              .optional()
+              .describe('With format vcf: 4.0 (RFC 6350, the default) or 3.0 for older clients'),
           }),
           response: { 202: z.object({ data: transferOut }) },
         },

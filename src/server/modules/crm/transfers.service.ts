@@ -18,6 +18,14 @@ import { defineJob, isShutdownAbort, type JobContext, type JobQueue } from '#ser
 import { customFieldsOf } from './custom-fields.service.ts';
 import type { FieldDef } from './fields.ts';
 import { type FileFormat, formatOf, readTable, type Table, writeCsv, writeXlsx } from './formats.ts';
+import {
+  importTargets,
+  ORG_LINKED,
+  ORG_NAME_TARGET,
+  rowInput,
+  suggestMapping,
+  takesSeveralColumns,
+} from './import-mapping.ts';
 import { bareDomain, kindByResource, organizationKind, type RecordKind, readableBy } from './kinds.ts';
 import type { ListParams } from './query.ts';
 import type { RecordRow, RecordsService } from './records.service.ts';
@@ -53,11 +61,6 @@ type Cache = {
   set(key: string, value: string): void;
 };
 
-/** Linking by name: a column of organization names finds (or creates) the organization. */
-const ORG_NAME_TARGET = 'organizationName';
-const ORG_LINKED = new Set(['contacts', 'deals', 'projects']);
-const NOT_MAPPABLE = new Set(['userRef', 'userRefs', 'polyRef']);
-
 const transferJob = z.object({
   transferId: z.uuid(),
   userId: z.uuid(),
@@ -85,106 +88,6 @@ function view(row: Omit<TransferRow, 'content' | 'workspaceId'> & Partial<Transf
     ...rest,
     downloadUrl: row.direction === 'export' && row.status === 'succeeded' ? `/api/v1/exports/${row.id}/download` : null,
   };
-}
-
-/** Fields a column can be mapped to, with their labels (for the wizard and suggestions). */
-export function importTargets(kind: RecordKind): Array<{ target: string; label: string; required: boolean }> {
-  const targets = Object.entries(kind.fields)
-    .filter(([, f]) => !f.readOnly && !NOT_MAPPABLE.has(f.type) && !(f.type === 'ref' && !kindByResource(f.ref ?? '')))
-    .filter(([name]) => !(name === 'organizationId'))
-    .map(([target, f]) => ({ target, label: f.label, required: f.required === true }));
-  if (ORG_LINKED.has(kind.resource))
-    targets.push({ target: ORG_NAME_TARGET, label: 'Organization name', required: false });
-  targets.push({ target: 'tags', label: 'Tags', required: false });
-  return targets;
-}
-
-const SYNONYMS: Record<string, string[]> = {
-  firstName: ['first name', 'given name', 'firstname', 'first'],
-  lastName: ['last name', 'family name', 'surname', 'lastname', 'last'],
-  email: ['email', 'e-mail', 'email address', 'e-mail address', 'e-mail 1 - value', 'email 1 - value', 'mail'],
-  phones: [
-    'phone',
-    'phones',
-    'mobile',
-    'mobile phone',
-    'telephone',
-    'phone 1 - value',
-    'business phone',
-    'primary phone',
-  ],
-  jobTitle: ['job title', 'title', 'position', 'organization 1 - title', 'role'],
-  organizationName: ['company', 'organization', 'organisation', 'account', 'organization 1 - name', 'company name'],
-  contactName: ['name', 'contact', 'contact name', 'full name'],
-  companyName: ['company', 'company name', 'organization', 'organisation'],
-  website: ['website', 'web page', 'url', 'web site', 'site'],
-  name: ['name', 'organization', 'company', 'deal', 'deal name', 'project', 'project name'],
-  amount: ['amount', 'value', 'deal value'],
-  tags: ['tags', 'labels', 'groups', 'categories', 'group membership'],
-  notes: ['notes', 'note', 'comments', 'description'],
-  linkedinUrl: ['linkedin', 'linkedin url', 'linkedin profile'],
-  title: ['title', 'task', 'subject'],
-};
-
-const norm = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[_\s-]+/g, ' ')
-    .trim();
-
-export function suggestMapping(kind: RecordKind, headers: string[]): Record<string, string> {
-  const targets = importTargets(kind);
-  const mapping: Record<string, string> = {};
-  const used = new Set<string>();
-  for (const header of headers) {
-    const h = norm(header);
-    const match = targets.find(
-      (t) =>
-        !used.has(t.target) &&
-        (norm(t.target) === h ||
-          norm(t.label) === h ||
-          t.target.toLowerCase() === h.replace(/ /g, '') ||
-          SYNONYMS[t.target]?.some((s) => norm(s) === h)),
-    );
-    if (match) {
-      mapping[header] = match.target;
-      used.add(match.target);
-    }
-  }
-  return mapping;
-}
-
-/** A cell as the field's type expects it; unreadable values are passed on for validation to name. */
-function cellValue(field: FieldDef, raw: string): unknown {
-  const v = raw.trim();
-  switch (field.type) {
-    case 'int':
-    case 'percent': {
-      const n = Number(v.replace(/%$/, ''));
-      return Number.isFinite(n) ? n : v;
-    }
-    case 'money':
-      return v.replace(/[\s,$€£]/g, '');
-    case 'bool':
-      return /^(true|yes|y|1)$/i.test(v) ? true : /^(false|no|n|0)$/i.test(v) ? false : v;
-    case 'emails':
-    case 'phones':
-      return v
-        .split(/\s*[;,|]\s*|\s+:::\s+/)
-        .map((x) => x.trim())
-        .filter(Boolean);
-    case 'date': {
-      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
-      const d = new Date(v);
-      return Number.isNaN(d.getTime()) ? v : d.toISOString().slice(0, 10);
-    }
-    case 'datetime': {
-      const d = new Date(v);
-      return Number.isNaN(d.getTime()) ? v : d.toISOString();
-    }
-    default:
-      return v;
-  }
 }
 
 export function createTransfersService(deps: {
@@ -245,7 +148,8 @@ export function createTransfersService(deps: {
         problems.push({ field: `mapping.${column}`, message: 'is not a column of the file' });
       const ok = allowed.has(target) || (target.startsWith('custom.') && customKeys.has(target.slice(7)));
       if (!ok) problems.push({ field: `mapping.${column}`, message: `"${target}" is not a field of ${kind.resource}` });
-      if (seen.has(target)) problems.push({ field: `mapping.${column}`, message: `"${target}" is mapped twice` });
+      if (seen.has(target) && !takesSeveralColumns(kind, target))
+        problems.push({ field: `mapping.${column}`, message: `"${target}" is mapped twice` });
       seen.add(target);
     }
     for (const [name, f] of Object.entries(kind.fields)) {
@@ -746,28 +650,6 @@ export function createTransfersService(deps: {
     return counts;
   }
 
-  function rowInput(kind: RecordKind, mapping: Record<string, string>, headers: string[], cells: string[]) {
-    const input: Record<string, unknown> = {};
-    const custom: Record<string, unknown> = {};
-    for (const [column, target] of Object.entries(mapping)) {
-      const raw = cells[headers.indexOf(column)] ?? '';
-      if (raw.trim() === '') continue;
-      if (target === 'tags') {
-        input.tags = raw
-          .split(/\s*[;,|]\s*|\s+:::\s+/)
-          .map((t) => t.trim())
-          .filter((t) => t && !/^\* ?mycontacts$/i.test(t));
-      } else if (target === ORG_NAME_TARGET) input[target] = raw.trim();
-      else if (target.startsWith('custom.')) custom[target.slice(7)] = raw.trim();
-      else {
-        const field = kind.fields[target];
-        if (field) input[target] = cellValue(field, raw);
-      }
-    }
-    if (Object.keys(custom).length) input.custom = custom;
-    return input;
-  }
-
   /**
    * Sets organizationId on rows naming an organization: existing ones by name (case-insensitive,
    * visible to the member) in one query, the rest created together. A name that cannot be created
@@ -876,13 +758,21 @@ export function createTransfersService(deps: {
 
   async function startExport(
     actor: Actor,
-    input: { objectType: string; format: FileFormat; query?: ListParams | undefined },
+    input: {
+      objectType: string;
+      format: FileFormat;
+      query?: ListParams | undefined;
+      vcardVersion?: '3.0' | '4.0' | undefined;
+    },
   ): Promise<TransferView> {
     const kind = kindByResource(input.objectType);
     if (!kind) throw new ValidationError([{ field: 'body.objectType', message: 'is not an object type' }]);
     assertPermission(actor, `crm:${kind.resource}:export`);
     if (input.format === 'vcf' && kind.resource !== 'contacts') {
       throw new ValidationError([{ field: 'body.format', message: 'vCard exports contacts only' }]);
+    }
+    if (input.vcardVersion && input.format !== 'vcf') {
+      throw new ValidationError([{ field: 'body.vcardVersion', message: 'goes with format vcf only' }]);
     }
     if (!actor.userId) throw new ValidationError([{ field: 'actor', message: 'exports are started by a member' }]);
     const query = { ...(input.query ?? {}) };
@@ -901,7 +791,7 @@ export function createTransfersService(deps: {
           objectType: kind.resource,
           format: input.format,
           fileName: `${kind.resource}-${stamp}.${input.format}`,
-          options: { query },
+          options: { query, ...(input.vcardVersion ? { vcardVersion: input.vcardVersion } : {}) },
           createdBy: actor.userId,
           createdAt: clock(),
         })
@@ -946,7 +836,7 @@ export function createTransfersService(deps: {
       );
       return { failed: 'not allowed' };
     }
-    const query = (transfer.options as { query: ListParams }).query;
+    const { query, vcardVersion } = transfer.options as { query: ListParams; vcardVersion?: '3.0' | '4.0' };
     const rows: RecordRow[] = [];
     let cursor: string | undefined;
     do {
@@ -975,10 +865,13 @@ export function createTransfersService(deps: {
       content = Buffer.from(
         rows
           .map((r) =>
-            formatVCard({
-              ...(r as unknown as Parameters<typeof formatVCard>[0]),
-              organizationName: names.get(r.organizationId as string) ?? null,
-            }),
+            formatVCard(
+              {
+                ...(r as unknown as Parameters<typeof formatVCard>[0]),
+                organizationName: names.get(r.organizationId as string) ?? null,
+              },
+              vcardVersion ?? '4.0',
+            ),
           )
           .join(''),
       );

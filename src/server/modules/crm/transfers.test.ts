@@ -9,6 +9,7 @@ import { usingPostgres } from '#test/support/db.ts';
 import { deadlocked } from '#test/support/deadlock.ts';
 import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 import { multipart } from '#test/support/multipart.ts';
+import { python } from '#test/support/python.ts';
 import { parseVCards } from './vcard.ts';
 
 const PASSWORD = 'cedar-lantern-harbour-12';
@@ -580,5 +581,201 @@ describe('exports', () => {
     expect(bad.statusCode).toBe(400);
     const audit = (await api(owner, 'GET', '/api/v1/audit?action=export.started')).json().data;
     expect(audit.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('imports from other CRMs', () => {
+  it('maps HubSpot and Salesforce standard headers and their enum values, merging phone columns and address parts', async () => {
+    const hubspot = [
+      'Record ID,First Name,Last Name,Email,Phone Number,Mobile Phone Number,Company Name,Job Title,Street Address,City,State/Region,Postal Code,Country/Region',
+      '101,Hana,Spot,hana@hubspot-import.example,+1 617 555 0100,+1 617 555 0199,Hub Import Co,CMO,2 Canal Park,Cambridge,MA,02141,United States',
+    ].join('\r\n');
+    const salesforce = [
+      'First Name,Last Name,Account Name,Title,Email,Phone,Mobile,Mailing Street,Mailing City,Mailing State/Province,Mailing Zip/Postal Code,Mailing Country',
+      'Sal,Force,SF Import Inc,VP Sales,sal@sf-import.example,+1 415 555 0100,+1 415 555 0111,415 Mission St,San Francisco,CA,94105,USA',
+    ].join('\r\n');
+    const expected = {
+      hubspot: {
+        'First Name': 'firstName',
+        'Last Name': 'lastName',
+        Email: 'email',
+        'Phone Number': 'phones',
+        'Mobile Phone Number': 'phones',
+        'Company Name': 'organizationName',
+        'Job Title': 'jobTitle',
+        'Street Address': 'address.street',
+        City: 'address.city',
+        'State/Region': 'address.region',
+        'Postal Code': 'address.postalCode',
+        'Country/Region': 'address.country',
+      },
+      salesforce: {
+        'First Name': 'firstName',
+        'Last Name': 'lastName',
+        'Account Name': 'organizationName',
+        Title: 'jobTitle',
+        Email: 'email',
+        Phone: 'phones',
+        Mobile: 'phones',
+        'Mailing Street': 'address.street',
+        'Mailing City': 'address.city',
+        'Mailing State/Province': 'address.region',
+        'Mailing Zip/Postal Code': 'address.postalCode',
+        'Mailing Country': 'address.country',
+      },
+    };
+    for (const [name, csv] of [
+      ['hubspot', hubspot],
+      ['salesforce', salesforce],
+    ] as const) {
+      const file = { name: `${name}.csv`, content: Buffer.from(csv) };
+      const preview = (await upload(owner, '/api/v1/imports/preview', { objectType: 'contacts' }, file)).json().data;
+      expect(preview.suggestedMapping, name).toEqual(expected[name]);
+      const run = await upload(owner, '/api/v1/imports', { objectType: 'contacts' }, file);
+      expect(run.statusCode, run.body).toBe(202);
+      const done = await finished(owner, 'imports', run.json().data.id);
+      expect(done, name).toMatchObject({ status: 'succeeded', createdRows: 1, failedRows: 0 });
+    }
+    const hana = (await api(owner, 'GET', '/api/v1/contacts?filter[email]=hana@hubspot-import.example')).json().data[0];
+    expect(hana).toMatchObject({
+      phones: ['+1 617 555 0100', '+1 617 555 0199'],
+      address: {
+        street: '2 Canal Park',
+        city: 'Cambridge',
+        region: 'MA',
+        postalCode: '02141',
+        country: 'United States',
+      },
+    });
+    const sal = (await api(owner, 'GET', '/api/v1/contacts?filter[email]=sal@sf-import.example')).json().data[0];
+    expect(sal).toMatchObject({ jobTitle: 'VP Sales', phones: ['+1 415 555 0100', '+1 415 555 0111'] });
+    expect(sal.address).toMatchObject({ city: 'San Francisco', postalCode: '94105' });
+
+    // HubSpot's lead statuses and Salesforce's lead sources become ours instead of failing the row.
+    const leads = [
+      'Contact Name,Company,Lead Status,Lead Source',
+      'Nina New,Foreign Leads,NEW,Web',
+      'Olga Open,Foreign Leads,OPEN,Partner Referral',
+      'Ivan Progress,Foreign Leads,IN_PROGRESS,Trade Show',
+      'Una Qualified,Foreign Leads,UNQUALIFIED,Purchased List',
+      'Carl Converted,Foreign Leads,Closed - Converted,Phone Inquiry',
+    ].join('\n');
+    const file = { name: 'leads.csv', content: Buffer.from(leads) };
+    const preview = (await upload(owner, '/api/v1/imports/preview', { objectType: 'leads' }, file)).json().data;
+    expect(preview.suggestedMapping).toEqual({
+      'Contact Name': 'contactName',
+      Company: 'companyName',
+      'Lead Status': 'status',
+      'Lead Source': 'source',
+    });
+    const run = await upload(owner, '/api/v1/imports', { objectType: 'leads' }, file);
+    const done = await finished(owner, 'imports', run.json().data.id);
+    expect(done).toMatchObject({ status: 'succeeded', createdRows: 5, failedRows: 0 });
+    const imported = (await api(owner, 'GET', '/api/v1/leads?filter[companyName]=Foreign Leads&sort=contactName'))
+      .json()
+      .data.map((l: { contactName: string; status: string; source: string }) => [l.contactName, l.status, l.source]);
+    expect(imported).toEqual([
+      ['Carl Converted', 'closed_won', 'manual'],
+      ['Ivan Progress', 'contacted', 'event'],
+      ['Nina New', 'new', 'website'],
+      ['Olga Open', 'new', 'referral'],
+      ['Una Qualified', 'closed_lost', 'import'],
+    ]);
+  });
+});
+
+describe('exports other software reads', () => {
+  const exportOf = async (format: string, query: Record<string, string>, extra: object = {}) => {
+    const res = await api(owner, 'POST', '/api/v1/exports', { objectType: 'contacts', format, query, ...extra });
+    expect(res.statusCode, res.body).toBe(202);
+    const done = await finished(owner, 'exports', res.json().data.id);
+    expect(done.status).toBe('succeeded');
+    return (await t.app.inject({ url: done.downloadUrl, headers: bearer(owner.accessToken) })).body;
+  };
+
+  it('defuses spreadsheet formulas in CSV cells, and reads its own export back unchanged', async () => {
+    const hostile = ['=HYPERLINK("http://evil.example","x")', '+SUM(1;2)', '-2+3', '@cmd', '\tTab', '\rCR'];
+    const made = (
+      await api(owner, 'POST', '/api/v1/contacts', {
+        firstName: hostile[0],
+        lastName: hostile[1],
+        jobTitle: hostile[2],
+        department: hostile[3],
+        notes: `${hostile[4]}${hostile[5]}`,
+        tags: ['formula'],
+      })
+    ).json().data;
+    const csv = await exportOf('csv', { 'filter[tag]': 'formula' });
+    // Python's csv module reads the cells; every one that began with a formula character is text.
+    const rows = python<Array<Record<string, string>>>(
+      'import csv,io,json,sys; print(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.read().lstrip("\\ufeff"))))))',
+      csv,
+    );
+    expect(rows).toHaveLength(1);
+    const row = rows[0] as Record<string, string>;
+    expect([row.firstName, row.lastName, row.jobTitle, row.department, row.notes]).toEqual([
+      `'${hostile[0]}`,
+      `'${hostile[1]}`,
+      `'${hostile[2]}`,
+      `'${hostile[3]}`,
+      `'${hostile[4]}${hostile[5]}`,
+    ]);
+    for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    // Read back by the import, the values are the ones that went out.
+    await api(owner, 'DELETE', `/api/v1/contacts/${made.id}`);
+    const res = await upload(
+      owner,
+      '/api/v1/imports',
+      {
+        objectType: 'contacts',
+        mapping: JSON.stringify({ firstName: 'firstName', lastName: 'lastName', jobTitle: 'jobTitle' }),
+      },
+      { name: 'back.csv', content: Buffer.from(csv) },
+    );
+    expect(res.statusCode, res.body).toBe(202);
+    const back = await finished(owner, 'imports', res.json().data.id);
+    expect(back.status, JSON.stringify(back)).toBe('succeeded');
+    const again = (await api(owner, 'GET', `/api/v1/contacts?q=${encodeURIComponent('HYPERLINK')}`)).json().data;
+    expect(again.map((c: { lastName: string }) => c.lastName)).toContain(hostile[1]);
+  });
+
+  it('writes vCards other parsers read whole, with line breaks of every kind, in 4.0 and 3.0', async () => {
+    await api(owner, 'POST', '/api/v1/contacts', {
+      firstName: 'Crlf',
+      lastName: 'Notes',
+      email: 'crlf@example.com',
+      notes: 'Line one\r\nLine two\rLine three\nLine four; with, punctuation',
+      tags: ['vcard-breaks'],
+    });
+    await api(owner, 'POST', '/api/v1/contacts', { firstName: 'After', lastName: 'Crlf', tags: ['vcard-breaks'] });
+    const read = (vcf: string) =>
+      python<Array<{ version: string; fn: string; note: string | null }>>(
+        [
+          'import json,sys,vobject',
+          'cards=list(vobject.readComponents(sys.stdin.read()))',
+          'print(json.dumps([{"version":c.version.value,"fn":c.fn.value,"note":c.note.value if hasattr(c,"note") else None} for c in cards]))',
+        ].join('\n'),
+        vcf,
+      );
+    for (const version of ['4.0', '3.0']) {
+      const vcf = await exportOf(
+        'vcf',
+        { 'filter[tag]': 'vcard-breaks', sort: 'firstName' },
+        { vcardVersion: version },
+      );
+      const cards = read(vcf);
+      expect(cards.map((c) => [c.version, c.fn])).toEqual([
+        [version, 'After Crlf'],
+        [version, 'Crlf Notes'],
+      ]);
+      expect(cards[1]?.note).toBe('Line one\nLine two\nLine three\nLine four; with, punctuation');
+    }
+    const bad = await api(owner, 'POST', '/api/v1/exports', {
+      objectType: 'contacts',
+      format: 'csv',
+      vcardVersion: '3.0',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toBe('body.vcardVersion: goes with format vcf only');
   });
 });

@@ -195,10 +195,12 @@ export function parseVCards(text: string): VCardContact[] {
   });
 }
 
+// Every line break (CRLF, CR or LF) becomes the escape \n: a bare CR ends the line for other
+// parsers and the rest of the card is lost.
 const esc = (v: string) =>
   v
     .replace(/\\/g, '\\\\')
-    .replace(/\n/g, '\\n')
+    .replace(/\r\n|\r|\n/g, '\\n')
     .replace(/([,;])/g, '\\$1');
 
 /** Lines longer than 75 octets are folded, as the RFCs require. */

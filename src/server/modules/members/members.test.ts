@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvCell } from '#server/modules/audit/audit.service.ts';
+import { csvCell } from '#server/platform/csv.ts';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
 import { manualClock } from '#test/support/clock.ts';
 import { bearer, inviteLink as inviteFor, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
