@@ -43,6 +43,12 @@ export const events = pgTable(
     relatedId: uuid('related_id'),
     /** iCalendar SEQUENCE: raised on every change that invitations must carry. */
     sequence: integer('sequence').notNull().default(0),
+    /**
+     * The UID of the calendar file the event was imported from (null for events made here): a
+     * re-import updates the event instead of adding it again, the feed keeps giving that UID, and
+     * no invitation goes out for it (its organizer's calendar sends those).
+     */
+    icalUid: text('ical_uid'),
     ...searchColumns(sql`lower(title || ' ' || coalesce(location, ''))`),
   },
   (t) => [
@@ -50,6 +56,7 @@ export const events = pgTable(
     index('events_range_idx').on(t.workspaceId, t.startAt).where(sql`deleted_at is null`),
     index('events_series_idx').on(t.seriesId),
     index('events_recurring_idx').on(t.workspaceId).where(sql`rrule is not null and deleted_at is null`),
+    index('events_ical_uid_idx').on(t.workspaceId, t.icalUid).where(sql`ical_uid is not null`),
   ],
 ).enableRLS();
 

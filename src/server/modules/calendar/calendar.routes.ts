@@ -96,12 +96,14 @@ export async function calendarRoutes(
       {
         schema: {
           tags,
-          summary: 'Import the events of an .ics file (multipart/form-data with `file`)',
+          summary:
+            'Import the events of an .ics file (multipart/form-data with `file`); events imported before (same UID) are updated. Sends no invitations.',
           consumes: ['multipart/form-data'],
           response: {
             200: z.object({
               data: z.object({
                 created: z.number(),
+                updated: z.number(),
                 failed: z.array(z.object({ title: z.string(), message: z.string() })),
                 events: z.array(z.object({ id: z.string(), title: z.string() })),
               }),

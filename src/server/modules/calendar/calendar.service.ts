@@ -9,6 +9,7 @@ import { tasks } from '#server/db/schema/crm.ts';
 import { members, users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { eventKind, readableBy } from '#server/modules/crm/kinds.ts';
+import type { Filter } from '#server/modules/crm/query.ts';
 import type { RecordRow, RecordsService } from '#server/modules/crm/records.service.ts';
 import type { NotificationsService } from '#server/modules/notifications/notifications.service.ts';
 import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
@@ -66,6 +67,7 @@ export function createCalendarService(deps: {
   clock: () => Date;
 }) {
   const { db, records, clock } = deps;
+  const publicHost = new URL(deps.publicUrl).hostname;
 
   async function workspaceZone(workspaceId: string, actor?: Actor): Promise<string> {
     const read = async (tx: Parameters<Parameters<typeof asSystem>[2]>[0]) => {
@@ -362,6 +364,8 @@ export function createCalendarService(deps: {
             eq(events.workspaceId, workspaceId),
             or(gt(events.updatedAt, since), gt(events.deletedAt, since)),
             isNull(events.seriesId),
+            // Imported events: their organizer's calendar invites, never us (see importIcs).
+            isNull(events.icalUid),
           ),
         );
       let sent = 0;
@@ -645,8 +649,30 @@ export function createCalendarService(deps: {
   }
 
   /**
+   * The event a file's UID (and, for an override, its occurrence) names, if the actor can see it:
+   * one imported before with that UID, or one of ours exported with `<id>@<our host>`.
+   */
+  async function importedBefore(actor: Actor, uid: string, recurrenceId: string | undefined) {
+    const own = new RegExp(`^([0-9a-f-]{36})@${publicHost.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i').exec(uid);
+    const filters: Filter[] = own
+      ? [{ field: 'id', op: 'eq', value: own[1] as string }]
+      : [{ field: 'icalUid', op: 'eq', value: uid }];
+    if (!own) {
+      filters.push(
+        recurrenceId
+          ? { field: 'originalStartAt', op: 'eq', value: recurrenceId }
+          : { field: 'seriesId', op: 'empty', value: 'true' },
+      );
+    }
+    const found = await records.list(actor, 'events', { filters, limit: 1 });
+    return found.data[0];
+  }
+
+  /**
    * Imports the events of an .ics file as the actor's (validated and audited like any create);
-   * overrides join the series imported with them. Returns what was created and what was not.
+   * overrides join the series imported with them. An event the file imported before (same UID) is
+   * updated, not added again. Imported events keep their UID and send no invitations: their
+   * organizer's calendar does that. Returns what was created, updated and not imported.
    */
   async function importIcs(actor: Actor, content: Buffer) {
     assertPermission(actor, 'calendar:events:create');
@@ -660,20 +686,28 @@ export function createCalendarService(deps: {
       ]);
     }
     const created: Array<{ id: string; title: string }> = [];
+    const updated: Array<{ id: string; title: string }> = [];
     const failed: Array<{ title: string; message: string }> = parsed.problems.map((p) => ({ title: '', message: p }));
     const seriesByUid = new Map<string, string>();
     // Series first, so their overrides can point at them.
     const ordered = [...parsed.events.filter((e) => !e.recurrenceId), ...parsed.events.filter((e) => e.recurrenceId)];
     for (const e of ordered) {
-      const { uid, recurrenceId, ...fields } = e;
+      const { uid, recurrenceId, organizer: _organizer, reminders, ...fields } = e;
       const seriesId = recurrenceId && uid ? seriesByUid.get(uid) : undefined;
       try {
-        const row = await records.create(actor, 'events', {
+        const before = uid ? await importedBefore(actor, uid, recurrenceId) : undefined;
+        const values = {
           ...fields,
+          ...(reminders.length ? { reminders } : {}),
           ...(seriesId ? { seriesId, originalStartAt: recurrenceId } : {}),
-        });
+          // An event of ours read back keeps the UID it has; any other keeps the file's.
+          ...(uid && !(before && !before.icalUid) ? { icalUid: uid } : {}),
+        };
+        const row = before
+          ? await records.update(actor, 'events', before.id, values)
+          : await records.create(actor, 'events', values);
         if (uid && e.rrule) seriesByUid.set(uid, row.id);
-        created.push({ id: row.id, title: e.title });
+        (before ? updated : created).push({ id: row.id, title: e.title });
       } catch (error) {
         const details = (error as { details?: { fields?: Array<{ field: string; message: string }> } }).details;
         failed.push({
@@ -684,7 +718,7 @@ export function createCalendarService(deps: {
         });
       }
     }
-    return { created: created.length, failed, events: created };
+    return { created: created.length, updated: updated.length, failed, events: [...created, ...updated] };
   }
 
   /**

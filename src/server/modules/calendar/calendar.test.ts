@@ -14,6 +14,7 @@ import { manualClock } from '#test/support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '#test/support/db.ts';
 import { bearer, joinWorkspace, type Session, signUp } from '#test/support/flows.ts';
 import { multipart } from '#test/support/multipart.ts';
+import { python } from '#test/support/python.ts';
 
 const PASSWORD = 'cedar-lantern-harbour-12';
 const clock = manualClock('2026-11-23T08:00:00Z');
@@ -488,5 +489,169 @@ describe('the private ICS feed', () => {
     await api(owner, 'DELETE', '/api/v1/calendar/feed');
     expect((await t.app.inject({ url: again.pathname })).statusCode).toBe(404);
     expect((await t.app.inject({ url: '/api/v1/calendar/feed/nonsense.ics' })).statusCode).toBe(404);
+  });
+});
+
+describe('iCalendar that other software reads, and imports that behave', () => {
+  const importIcs = async (s: Session, text: string) => {
+    const body = multipart({}, { name: 'import.ics', content: Buffer.from(text) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/calendar/import',
+      payload: body.payload,
+      headers: { ...bearer(s.accessToken), ...body.headers },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().data as { created: number; updated: number; failed: unknown[]; events: Array<{ id: string }> };
+  };
+  // Python's icalendar turns each VTIMEZONE into a tz (to_tz) and reads each DTSTART's wall-clock
+  // time in it: the instants must be the ones Albedo stores.
+  const READ_WITH_VTIMEZONES = [
+    'import json, sys',
+    'from icalendar import Calendar',
+    'cal = Calendar.from_ical(sys.stdin.read())',
+    'zones = {str(tz["TZID"]): tz.to_tz() for tz in cal.walk("VTIMEZONE")}',
+    'out = {"zones": sorted(zones), "events": []}',
+    'for ev in cal.walk("VEVENT"):',
+    '    prop = ev["DTSTART"]',
+    '    tzid = prop.params.get("TZID")',
+    '    dt = prop.dt',
+    '    if tzid:',
+    '        dt = zones[str(tzid)].localize(dt.replace(tzinfo=None))',
+    '    out["events"].append({"summary": str(ev["SUMMARY"]), "tzid": str(tzid) if tzid else None, "utc": dt.astimezone(__import__("datetime").timezone.utc).isoformat() if hasattr(dt, "hour") else dt.isoformat()})',
+    'print(json.dumps(out))',
+  ].join('\n');
+
+  it('the feed carries a VTIMEZONE for every TZID, and Python reads the same instants through them', async () => {
+    await signInOwner();
+    const summer = await createEvent(owner, {
+      title: 'NY summer call',
+      startAt: '2027-07-14T10:00:00-04:00',
+      endAt: '2027-07-14T11:00:00-04:00',
+      timezone: 'America/New_York',
+    });
+    const warsawSummer = await createEvent(owner, {
+      title: 'Warsaw summer call',
+      startAt: '2027-07-15T10:00:00+02:00',
+      endAt: '2027-07-15T11:00:00+02:00',
+    });
+    const url = new URL((await api(owner, 'POST', '/api/v1/calendar/feed')).json().data.url);
+    const feed = (await t.app.inject({ url: url.pathname })).body;
+    const read = python<{ zones: string[]; events: Array<{ summary: string; tzid: string | null; utc: string }> }>(
+      READ_WITH_VTIMEZONES,
+      feed,
+    );
+    const used = [...new Set(read.events.map((e) => e.tzid).filter(Boolean))].sort();
+    expect(used).toEqual(expect.arrayContaining(['America/New_York', 'Europe/Warsaw']));
+    expect(read.zones).toEqual(used);
+    const utcOf = (title: string) => read.events.find((e) => e.summary === title)?.utc;
+    expect(utcOf('NY summer call')).toBe(new Date(summer.startAt).toISOString().replace('.000Z', '+00:00'));
+    expect(utcOf('Warsaw summer call')).toBe(new Date(warsawSummer.startAt).toISOString().replace('.000Z', '+00:00'));
+    expect(utcOf('Warsaw stand-up')).toBe('2026-10-19T07:00:00+00:00');
+  });
+
+  it('imports Outlook events in a Windows zone so repeats keep their local time across DST, with alarms, and invites nobody', async () => {
+    await signInOwner();
+    const outlook = [
+      'BEGIN:VCALENDAR',
+      'PRODID:Microsoft Exchange Server 2010',
+      'VERSION:2.0',
+      'BEGIN:VTIMEZONE',
+      'TZID:W. Europe Standard Time',
+      'BEGIN:STANDARD',
+      'DTSTART:16010101T030000',
+      'TZOFFSETFROM:+0200',
+      'TZOFFSETTO:+0100',
+      'RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10',
+      'END:STANDARD',
+      'BEGIN:DAYLIGHT',
+      'DTSTART:16010101T020000',
+      'TZOFFSETFROM:+0100',
+      'TZOFFSETTO:+0200',
+      'RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3',
+      'END:DAYLIGHT',
+      'END:VTIMEZONE',
+      'BEGIN:VEVENT',
+      'UID:outlook-weekly-0001@example.org',
+      'SUMMARY:Berlin weekly',
+      'DTSTART;TZID=W. Europe Standard Time:20270315T100000',
+      'DTEND;TZID=W. Europe Standard Time:20270315T110000',
+      'RRULE:FREQ=WEEKLY;COUNT=4',
+      'ORGANIZER;CN=Olaf Other:mailto:olaf@elsewhere.example',
+      'ATTENDEE;CN=Anna Attendee;PARTSTAT=NEEDS-ACTION:mailto:anna@attendee.example',
+      'DTSTAMP:20270301T090000Z',
+      'BEGIN:VALARM',
+      'ACTION:DISPLAY',
+      'DESCRIPTION:Reminder',
+      'TRIGGER:-PT15M',
+      'END:VALARM',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const first = await importIcs(owner, outlook);
+    expect(first).toMatchObject({ created: 1, updated: 0, failed: [] });
+    const id = first.events[0]?.id as string;
+    const event = (await api(owner, 'GET', `/api/v1/events/${id}`)).json().data;
+    expect(event).toMatchObject({
+      timezone: 'Europe/Berlin',
+      reminders: [15],
+      icalUid: 'outlook-weekly-0001@example.org',
+    });
+    const items = (await range(owner, '2027-03-14T00:00:00Z', '2027-04-10T00:00:00Z')).filter(
+      (i) => i.title === 'Berlin weekly',
+    );
+    // 29 March 2027 is after the clocks go forward: still 10:00 in Berlin.
+    expect(items.map((i) => i.start)).toEqual([
+      '2027-03-15T10:00:00+01:00',
+      '2027-03-22T10:00:00+01:00',
+      '2027-03-29T10:00:00+02:00',
+      '2027-04-05T10:00:00+02:00',
+    ]);
+
+    // The same file again updates the event instead of adding a second one.
+    const again = await importIcs(owner, outlook.replace('SUMMARY:Berlin weekly', 'SUMMARY:Berlin weekly (v2)'));
+    expect(again).toMatchObject({ created: 0, updated: 1, failed: [] });
+    expect(again.events[0]?.id).toBe(id);
+    const after = await range(owner, '2027-03-14T00:00:00Z', '2027-03-16T00:00:00Z');
+    expect(after.filter((i) => i.title.startsWith('Berlin weekly')).map((i) => i.title)).toEqual([
+      'Berlin weekly (v2)',
+    ]);
+
+    // Olaf organises it; his calendar invited Anna. Albedo sends her nothing.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(60_000);
+      await t.jobs.runDue(true);
+    }
+    const mails = await db.query<{ to: string }>(`select "to" from outbox_emails where "to" = $1`, [
+      'anna@attendee.example',
+    ]);
+    expect(mails).toEqual([]);
+  });
+
+  it('gives an invitation the VTIMEZONE of its TZID', async () => {
+    await signInOwner();
+    await createEvent(owner, {
+      title: 'Zoned invite',
+      startAt: '2026-12-02T14:00:00+01:00',
+      endAt: '2026-12-02T15:00:00+01:00',
+      attendees: [{ email: 'zoned@partner.example' }],
+    });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(60_000);
+      await t.jobs.runDue(true);
+    }
+    const [mail] = await db.query<{ calendar: { content: string } | null }>(
+      `select calendar from outbox_emails where "to" = $1`,
+      ['zoned@partner.example'],
+    );
+    const content = mail?.calendar?.content;
+    expect(content, 'the outbox keeps the invitation').toBeTruthy();
+    const read = python<{ zones: string[]; events: Array<{ tzid: string | null; utc: string }> }>(
+      READ_WITH_VTIMEZONES,
+      content as string,
+    );
+    expect(read.zones).toEqual(['Europe/Warsaw']);
+    expect(read.events[0]).toMatchObject({ tzid: 'Europe/Warsaw', utc: '2026-12-02T13:00:00+00:00' });
   });
 });

@@ -1,5 +1,7 @@
 // iCalendar (RFC 5545) output: the subscription feed that Google Calendar and Outlook read, and
-// (later) invitations. Text is escaped and lines folded at 75 octets as the RFC requires.
+// invitations. Text is escaped and lines folded at 75 octets as the RFC requires; every TZID used
+// has its VTIMEZONE (§3.2.19), from the IANA database as timezones-ical-library publishes it.
+import { tzlib_get_ical_block } from 'timezones-ical-library';
 import type { Attendee } from '#server/db/schema/calendar.ts';
 import { toFloating } from '#server/platform/time.ts';
 
@@ -18,8 +20,33 @@ export interface FeedEvent {
   originalStartAt: Date | null;
   attendees: Attendee[];
   sequence: number;
+  /** The UID of the file the event came from, kept so other calendars see the same event. */
+  icalUid?: string | null;
   updatedAt: Date;
   createdAt: Date;
+}
+
+const vtimezones = new Map<string, string[] | null>();
+/** The VTIMEZONE lines of an IANA zone, or null when the library does not know it (then UTC is written). */
+function vtimezone(zone: string): string[] | null {
+  let lines = vtimezones.get(zone);
+  if (lines === undefined) {
+    const block = tzlib_get_ical_block(zone);
+    const text = Array.isArray(block) ? block[0] : undefined;
+    // Its TZID must be the zone's own name (the library answers "UTC" with Etc/UTC).
+    lines = text?.startsWith('BEGIN:VTIMEZONE') && text.includes(`TZID:${zone}\r\n`) ? text.split(/\r?\n/) : null;
+    vtimezones.set(zone, lines);
+  }
+  return lines;
+}
+
+/** An event's zone as written: its own when it has a VTIMEZONE to go with it, else UTC. */
+const zoneOf = (e: FeedEvent) => (e.timezone !== 'UTC' && vtimezone(e.timezone) ? e.timezone : 'UTC');
+
+/** The VTIMEZONE components for the zones these events use, once each. */
+function timezoneLines(list: FeedEvent[]): string[] {
+  const zones = [...new Set(list.filter((e) => !e.allDay).map(zoneOf))].filter((z) => z !== 'UTC').sort();
+  return zones.flatMap((z) => vtimezone(z) ?? []);
 }
 
 const escapeText = (s: string) =>
@@ -54,15 +81,20 @@ const dateOnly = (d: Date, zone: string) => local(d, zone).slice(0, 8);
 
 function times(name: 'DTSTART' | 'DTEND' | 'RECURRENCE-ID' | 'EXDATE', d: Date, e: FeedEvent): string {
   if (e.allDay) return `${name};VALUE=DATE:${dateOnly(d, e.timezone)}`;
-  if (e.timezone === 'UTC') return `${name}:${utc(d)}`;
-  return `${name};TZID=${e.timezone}:${local(d, e.timezone)}`;
+  const zone = zoneOf(e);
+  if (zone === 'UTC') return `${name}:${utc(d)}`;
+  return `${name};TZID=${zone}:${local(d, zone)}`;
 }
+
+/** The event's UID: the one it was imported with, or ours (a series and its overrides share it). */
+export const uidOf = (e: Pick<FeedEvent, 'icalUid' | 'seriesId' | 'id'>, host: string) =>
+  e.icalUid ?? `${e.seriesId ?? e.id}@${host}`;
 
 export function renderEvent(e: FeedEvent, options: { publicUrl: string; method?: string }): string[] {
   const host = new URL(options.publicUrl).hostname;
   const lines = [
     'BEGIN:VEVENT',
-    `UID:${e.seriesId ?? e.id}@${host}`,
+    `UID:${uidOf(e, host)}`,
     `DTSTAMP:${utc(e.updatedAt)}`,
     `CREATED:${utc(e.createdAt)}`,
     `LAST-MODIFIED:${utc(e.updatedAt)}`,
@@ -110,6 +142,7 @@ export function renderInvitation(
     'PRODID:-//Albedo//Albedo CRM//EN',
     'CALSCALE:GREGORIAN',
     `METHOD:${options.method}`,
+    ...timezoneLines([e]),
     ...body.slice(0, end),
     ...extra,
     ...body.slice(end),
@@ -130,6 +163,7 @@ export function renderFeed(list: FeedEvent[], options: { name: string; publicUrl
     // Tells subscribers to refresh hourly (Outlook and Apple read this; Google decides itself).
     'REFRESH-INTERVAL;VALUE=DURATION:PT1H',
     'X-PUBLISHED-TTL:PT1H',
+    ...timezoneLines(list),
   ];
   for (const e of list) lines.push(...renderEvent(e, options));
   lines.push('END:VCALENDAR');

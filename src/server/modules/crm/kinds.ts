@@ -485,6 +485,7 @@ export const eventKind: RecordKind = {
     relatedType: { column: events.relatedType, type: 'enum', values: RELATABLE, label: 'Related type', nullable: true },
     relatedId: { column: events.relatedId, type: 'polyRef', label: 'Related record', nullable: true },
     sequence: { column: events.sequence, type: 'int', label: 'Revision', readOnly: true },
+    icalUid: { column: events.icalUid, type: 'text', label: 'Imported UID', max: 1000, nullable: true },
   },
   titleSql: sql`${events.title}`,
   subtitleSql: sql`to_char(${events.startAt} at time zone ${events.timezone}, 'YYYY-MM-DD HH24:MI')`,
