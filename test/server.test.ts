@@ -47,6 +47,19 @@ describe('the server process', () => {
     expect(err).not.toMatch(/\n\s+at /);
   });
 
+  it('writes readable log lines with LOG_FORMAT=pretty, JSON lines otherwise', async () => {
+    const p = startServerProcess({ ...env, LOG_FORMAT: 'pretty' });
+    const deadline = Date.now() + 30_000;
+    while (!p.stdout.some((l) => l.includes('Albedo is ready at')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    const ready = p.stdout.find((l) => l.includes('Albedo is ready at')) as string;
+    expect(ready).toMatch(/^\[\d{2}:\d{2}:\d{2}\] INFO: Albedo is ready at http/);
+    expect(p.stdout.every((l) => !l.startsWith('{'))).toBe(true);
+  });
+
   it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
     const p = startServerProcess(env);
     const url = await p.ready;

@@ -167,9 +167,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes = collectRoutes(app);
   app.decorate('routeTable', routes);
 
-  const metrics = registerMetrics(app, jobs);
-  healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
-
   const hub = createRealtimeHub(config.redisUrl);
   app.addHook('onClose', () => hub.close());
   const services = createServices({
@@ -180,6 +177,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     modelOverride: deps.modelOverride,
     hub,
   });
+  const metrics = registerMetrics(app, { jobs, db, usage: services.usage });
+  healthRoutes(app, { db, jobs, metrics, version: appVersion, expectedMigrations: expectedMigrationCount() });
   const { auth, mfa, account, members } = services;
   const limiter =
     deps.rateLimiter ?? (config.redisUrl ? await createRedisRateLimiter(config.redisUrl) : createMemoryRateLimiter());

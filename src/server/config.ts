@@ -49,6 +49,7 @@ const envSchema = z.object({
   APP_MASTER_KEY: masterKey,
   PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'https://crm.example.com'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'must be one of auto, json, pretty' }).default('auto'),
   CORS_ORIGINS: optionalString.refine(
     (v) =>
       v === undefined ||
@@ -132,6 +133,8 @@ export interface Config {
   dataDir: string;
   publicUrl: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** `auto`: readable lines on a terminal, JSON lines otherwise (a log collector, a pipe). */
+  logFormat: 'auto' | 'json' | 'pretty';
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -211,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

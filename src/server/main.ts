@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
 import { startServer } from '#server/platform/lifecycle.ts';
 import { tuneHeap } from '#server/platform/memory.ts';
-import { createLogger } from '#server/platform/observability/logger.ts';
+import { createLogger, logDestination } from '#server/platform/observability/logger.ts';
 
 async function main(): Promise<void> {
   tuneHeap();
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config, logger);

@@ -70,8 +70,16 @@ function toError(res: Response, body: unknown): ApiError {
 }
 
 /** Exchanges the refresh cookie for a new access token; shared by concurrent callers. */
+/** Set by the server beside the httpOnly refresh cookie (it holds no secret): a session may exist. */
+const mayHaveSession = () => document.cookie.split(/;\s*/).some((c) => c.startsWith('albedo_session='));
+
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
+    // Without the hint there is no refresh cookie: asking would only be a 401 in the console.
+    if (!mayHaveSession()) {
+      setAccessToken(null);
+      return false;
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const res = await fetch('/api/v1/auth/refresh', {
         method: 'POST',

@@ -1,7 +1,3 @@
-import { AssistantPage } from './assistant/assistant-page.tsx';
-import { CalendarPage } from './calendar/calendar-page.tsx';
-import { AiSettingsPage, AiUsagePage } from './pages/settings/ai-settings-page.tsx';
-import { IntegrationsPage, NotificationSettingsPage } from './pages/settings/calendar-settings-page.tsx';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/spotlight/styles.css';
@@ -9,31 +5,54 @@ import './app.css';
 import { Center, createTheme, Loader, MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { type ComponentType, lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from './auth.tsx';
 import { AppLayout } from './components/app-layout.tsx';
-import { DealsPage } from './crm/deals-page.tsx';
-import { ImportPage } from './crm/import-page.tsx';
-import { RecordDetailPage } from './crm/record-detail.tsx';
-import { RecordList } from './crm/record-list.tsx';
-import { TasksPage } from './crm/tasks-page.tsx';
-import { TrashPage } from './crm/trash-page.tsx';
-import { AcceptInvitePage, VerifyEmailPage } from './pages/auth/invite-pages.tsx';
-import { LoginPage } from './pages/auth/login-page.tsx';
-import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/password-pages.tsx';
-import { SignupPage } from './pages/auth/signup-page.tsx';
-import { FeedbackPage } from './pages/feedback-page.tsx';
-import { HomePage } from './pages/home-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
-import { AuditPage, OutboxPage, WorkspacePage } from './pages/settings/admin-pages.tsx';
-import { CustomFieldsPage, PipelinesPage } from './pages/settings/crm-settings-page.tsx';
-import { MembersPage } from './pages/settings/members-page.tsx';
-import { ProfilePage } from './pages/settings/profile-page.tsx';
-import { RolesTeamsPage } from './pages/settings/roles-teams-page.tsx';
-import { SecurityPage } from './pages/settings/security-page.tsx';
-import { StatusPage } from './pages/status-page.tsx';
+
+/**
+ * Each page is its own chunk, loaded when first shown: the first screen ships only the shell
+ * (router, auth, Mantine) and its own page, not the calendar, the assistant and every setting.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a page takes whatever props its route gives it
+function page<K extends string>(load: () => Promise<Record<K, ComponentType<any>>>, name: K) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+const AssistantPage = page(() => import('./assistant/assistant-page.tsx'), 'AssistantPage');
+const CalendarPage = page(() => import('./calendar/calendar-page.tsx'), 'CalendarPage');
+const AiSettingsPage = page(() => import('./pages/settings/ai-settings-page.tsx'), 'AiSettingsPage');
+const AiUsagePage = page(() => import('./pages/settings/ai-settings-page.tsx'), 'AiUsagePage');
+const IntegrationsPage = page(() => import('./pages/settings/calendar-settings-page.tsx'), 'IntegrationsPage');
+const NotificationSettingsPage = page(
+  () => import('./pages/settings/calendar-settings-page.tsx'),
+  'NotificationSettingsPage',
+);
+const DealsPage = page(() => import('./crm/deals-page.tsx'), 'DealsPage');
+const ImportPage = page(() => import('./crm/import-page.tsx'), 'ImportPage');
+const RecordDetailPage = page(() => import('./crm/record-detail.tsx'), 'RecordDetailPage');
+const RecordList = page(() => import('./crm/record-list.tsx'), 'RecordList');
+const TasksPage = page(() => import('./crm/tasks-page.tsx'), 'TasksPage');
+const TrashPage = page(() => import('./crm/trash-page.tsx'), 'TrashPage');
+const AcceptInvitePage = page(() => import('./pages/auth/invite-pages.tsx'), 'AcceptInvitePage');
+const VerifyEmailPage = page(() => import('./pages/auth/invite-pages.tsx'), 'VerifyEmailPage');
+const ForgotPasswordPage = page(() => import('./pages/auth/password-pages.tsx'), 'ForgotPasswordPage');
+const ResetPasswordPage = page(() => import('./pages/auth/password-pages.tsx'), 'ResetPasswordPage');
+const SignupPage = page(() => import('./pages/auth/signup-page.tsx'), 'SignupPage');
+const FeedbackPage = page(() => import('./pages/feedback-page.tsx'), 'FeedbackPage');
+const HomePage = page(() => import('./pages/home-page.tsx'), 'HomePage');
+const AuditPage = page(() => import('./pages/settings/admin-pages.tsx'), 'AuditPage');
+const OutboxPage = page(() => import('./pages/settings/admin-pages.tsx'), 'OutboxPage');
+const WorkspacePage = page(() => import('./pages/settings/admin-pages.tsx'), 'WorkspacePage');
+const CustomFieldsPage = page(() => import('./pages/settings/crm-settings-page.tsx'), 'CustomFieldsPage');
+const PipelinesPage = page(() => import('./pages/settings/crm-settings-page.tsx'), 'PipelinesPage');
+const MembersPage = page(() => import('./pages/settings/members-page.tsx'), 'MembersPage');
+const ProfilePage = page(() => import('./pages/settings/profile-page.tsx'), 'ProfilePage');
+const RolesTeamsPage = page(() => import('./pages/settings/roles-teams-page.tsx'), 'RolesTeamsPage');
+const SecurityPage = page(() => import('./pages/settings/security-page.tsx'), 'SecurityPage');
+const StatusPage = page(() => import('./pages/status-page.tsx'), 'StatusPage');
+const LoginPage = page(() => import('./pages/auth/login-page.tsx'), 'LoginPage');
 
 const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'md' });
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 10_000 } } });
@@ -70,7 +89,9 @@ function GuestOnly() {
 function Root() {
   return (
     <AuthProvider>
-      <Outlet />
+      <Suspense fallback={<Loading />}>
+        <Outlet />
+      </Suspense>
     </AuthProvider>
   );
 }

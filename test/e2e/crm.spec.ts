@@ -219,7 +219,7 @@ test('every CRM page loads without console errors', async ({ page, request }, te
   const team = await workspaceWithTwoMembers(request);
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/401/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+    if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
   await signIn(page, team.ownerEmail);

@@ -275,3 +275,26 @@ describe('content someone else wrote cannot make writes on its own', () => {
     expect((plain.outputs.get(plain.calls[0]?.toolCallId as string) as { ok: boolean }).ok).toBe(true);
   });
 });
+
+describe('metrics the operator reads', () => {
+  it('counts model tokens, cost and calls by provider and model, job queue depth by state and database connections', async () => {
+    model.script({ text: 'Counted.' });
+    await say(t.app, owner, await newConversation(t.app, owner), 'count me');
+    const body = (await t.app.inject({ url: '/metrics' })).body;
+    const value = (re: RegExp) => Number(re.exec(body)?.[1]);
+    expect(value(/albedo_ai_tokens_total\{provider="anthropic",model="[^"]+",kind="input"\} (\d+)/)).toBeGreaterThan(0);
+    expect(value(/albedo_ai_tokens_total\{provider="anthropic",model="[^"]+",kind="output"\} (\d+)/)).toBeGreaterThan(
+      0,
+    );
+    expect(value(/albedo_ai_cost_usd_total\{provider="anthropic",model="[^"]+"\} ([\d.e-]+)/)).toBeGreaterThan(0);
+    // Every model call of this file went through this instance: the counter is at least the turns.
+    expect(value(/albedo_ai_calls_total\{provider="anthropic",model="[^"]+"\} (\d+)/)).toBeGreaterThanOrEqual(8);
+    // The offline model's calls are counted too, at no cost.
+    expect(body).toMatch(/albedo_ai_calls_total\{provider="offline",model="albedo-offline-1"\} \d+/);
+    for (const status of ['queued', 'running', 'succeeded', 'failed']) {
+      expect(body).toMatch(new RegExp(`albedo_jobs_by_state\\{status="${status}"\\} \\d+`));
+    }
+    expect(value(/albedo_db_connections\{state="max"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(body).toMatch(/albedo_db_connections\{state="open"\} \d+/);
+  });
+});

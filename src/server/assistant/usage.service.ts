@@ -32,8 +32,44 @@ export function monthStart(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
+/** Running totals of this process's model calls, by provider and model, for /metrics. */
+export interface UsageTotals {
+  provider: string;
+  model: string;
+  calls: number;
+  failures: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 export function createUsageService(deps: { db: Database; clock: () => Date }) {
   const { db, clock } = deps;
+  const totals = new Map<string, UsageTotals>();
+  function count(calls: CallReport[]): void {
+    for (const c of calls) {
+      const key = `${c.provider}\u0000${c.model}`;
+      let t = totals.get(key);
+      if (!t) {
+        t = {
+          provider: c.provider,
+          model: c.model,
+          calls: 0,
+          failures: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+        };
+        // Bounded: a provider's model list is short, but the model name is configuration.
+        if (totals.size < 500) totals.set(key, t);
+      }
+      t.calls++;
+      if (!c.success) t.failures++;
+      t.inputTokens += c.inputTokens;
+      t.outputTokens += c.outputTokens;
+      t.costUsd += costUsd(c.model, c.inputTokens, c.outputTokens);
+    }
+  }
 
   type UsageContext = { conversationId?: string | undefined; agent?: string | undefined; purpose?: string | undefined };
 
@@ -45,6 +81,7 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
   /** record, inside a transaction the caller holds (a turn stores its reply and usage together). */
   async function recordIn(tx: Tx, actor: Actor, calls: CallReport[], context: UsageContext): Promise<void> {
     if (!calls.length) return;
+    count(calls);
     const now = clock();
     await tx.insert(aiUsage).values(
       calls.map((c) => ({
@@ -164,7 +201,7 @@ export function createUsageService(deps: { db: Database; clock: () => Date }) {
     });
   }
 
-  return { record, recordIn, spentThisMonth, report };
+  return { record, recordIn, spentThisMonth, report, totals: (): UsageTotals[] => [...totals.values()] };
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;

@@ -4,7 +4,9 @@ import {
   Avatar,
   Burger,
   Button,
+  Center,
   Group,
+  Loader,
   Menu,
   NavLink,
   ScrollArea,
@@ -13,6 +15,7 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { spotlight } from '@mantine/spotlight';
+import { Suspense } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth.tsx';
 import { NotificationBell } from '../calendar/notification-bell.tsx';
@@ -175,7 +178,16 @@ export function AppLayout() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        {/* A page's chunk loads here, under the header and navigation that stay on screen. */}
+        <Suspense
+          fallback={
+            <Center mih="50vh">
+              <Loader aria-label="Loading page" />
+            </Center>
+          }
+        >
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
       <CommandPalette />
     </AppShell>

@@ -15,6 +15,11 @@ import type { AuthService, SignedIn } from './auth.service.ts';
 import type { MfaService } from './mfa.service.ts';
 
 export const REFRESH_COOKIE = 'albedo_refresh';
+/**
+ * Readable by the page, holding no secret: tells the web app that a refresh cookie exists, so a
+ * first visit does not ask to refresh a session it does not have (a 401 in the console).
+ */
+export const SESSION_HINT_COOKIE = 'albedo_session';
 
 const email = z.email({ message: 'must be an email address' }).max(254);
 const signedIn = z.object({
@@ -58,6 +63,13 @@ export function signedInResponder(secureCookies: boolean) {
       secure: secureCookies,
       sameSite: 'strict',
       path: '/api/v1/auth',
+      maxAge: Math.floor(REFRESH_TOKEN_TTL_MS / 1000),
+    });
+    reply.setCookie(SESSION_HINT_COOKIE, '1', {
+      httpOnly: false,
+      secure: secureCookies,
+      sameSite: 'strict',
+      path: '/',
       maxAge: Math.floor(REFRESH_TOKEN_TTL_MS / 1000),
     });
     const { sessionId: _sessionId, ...data } = result;
@@ -156,8 +168,14 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
     async (request, reply) => {
       const token = request.body?.refreshToken ?? request.cookies[REFRESH_COOKIE];
-      if (!token) throw new Unauthorized('No refresh token: send it in the body or the cookie.');
-      return sendSignedIn(reply, await auth.refresh(token, requestContext(request)));
+      try {
+        if (!token) throw new Unauthorized('No refresh token: send it in the body or the cookie.');
+        return sendSignedIn(reply, await auth.refresh(token, requestContext(request)));
+      } catch (err) {
+        // The session is gone: the page stops asking until the next sign-in.
+        if (err instanceof Unauthorized) reply.clearCookie(SESSION_HINT_COOKIE, { path: '/' });
+        throw err;
+      }
     },
   );
 
@@ -172,6 +190,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       async (request, reply) => {
         await auth.logout(sessionActorOf(request));
         reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
+        reply.clearCookie(SESSION_HINT_COOKIE, { path: '/' });
         return reply.status(204).send(null);
       },
     );

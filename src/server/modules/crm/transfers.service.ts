@@ -16,7 +16,6 @@ import { AppError, type FieldProblem, NotFound, ValidationError } from '#server/
 import { newId } from '#server/platform/ids.ts';
 import { defineJob, isShutdownAbort, type JobContext, type JobQueue } from '#server/platform/jobs/queue.ts';
 import { customFieldsOf } from './custom-fields.service.ts';
-import type { FieldDef } from './fields.ts';
 import { type FileFormat, formatOf, readTable, type Table, writeCsv, writeXlsx } from './formats.ts';
 import {
   importTargets,

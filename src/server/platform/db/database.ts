@@ -118,6 +118,8 @@ export interface Database {
   /** Runs fn on one dedicated connection (advisory locks, migrations). */
   withConnection<T>(fn: (orm: Orm, query: Database['query']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connections now: open, idle, callers waiting for one, and the most there may be. */
+  poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Set in embedded mode: the PGlite instance, for snapshots (tests, tooling). */
   readonly pglite?: PGlite;
 }
@@ -248,6 +250,7 @@ async function openPglite(dataDir: string | undefined, options: OpenOptions): Pr
     statements: (setup, fn, options) => pgliteTransaction(orm, setup, fn, options),
     // PGlite is one connection already; queries from elsewhere wait while a transaction holds it.
     withConnection: (fn) => fn(orm, query),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
     async close() {
       if (closed) return;
       closed = true;
@@ -458,6 +461,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
             : { text, values: params as unknown[] | undefined },
         )
       ).rows,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
     async withConnection(fn) {
       const conn = await pool.connect();
       try {

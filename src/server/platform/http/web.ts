@@ -24,6 +24,8 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
     prefix: '/',
     wildcard: false,
     index: false,
+    // The build writes .br and .gz beside each text asset; the one the browser accepts is sent.
+    preCompressed: true,
     cacheControl: false,
     setHeaders(reply, filePath) {
       // Vite puts content hashes in asset names, so they never change under the same URL.

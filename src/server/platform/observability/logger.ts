@@ -1,6 +1,8 @@
-// Structured JSON logs (pino). Secrets are redacted by path before anything is written.
+// Structured JSON logs (pino), or the same records as readable lines on a terminal (pino-pretty).
+// Secrets are redacted by path before anything is written.
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 const SECRET_KEYS = [
   'password',
@@ -30,6 +32,21 @@ export const REDACT_PATHS = [
   ...SECRET_KEYS.map((k) => `*.${k}`),
   ...SECRET_KEYS.map((k) => `*.*.${k}`),
 ];
+
+/**
+ * Where logs go: `pretty` (or `auto` on a terminal) writes one readable line per record to stdout,
+ * synchronously (no worker thread, nothing lost on exit); otherwise JSON lines, for collectors.
+ */
+export function logDestination(format: 'auto' | 'json' | 'pretty', isTTY = process.stdout.isTTY === true) {
+  if (format === 'json' || (format === 'auto' && !isTTY)) return undefined;
+  return pretty({
+    colorize: isTTY,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
+}
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
