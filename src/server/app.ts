@@ -8,7 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { assistantRoutes } from '#server/assistant/assistant.routes.ts';
 import type { Config } from '#server/config.ts';
@@ -32,7 +32,7 @@ import type { ShareableKind } from '#server/platform/access/shares.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { expectedMigrationCount } from '#server/platform/db/migrate.ts';
 import { collectRoutes } from '#server/platform/http/authenticate.ts';
-import { registerErrorHandlers, sendRouteNotFound } from '#server/platform/http/errors.ts';
+import { documentErrorResponses, registerErrorHandlers, sendRouteNotFound } from '#server/platform/http/errors.ts';
 import { createRateLimitGuards } from '#server/platform/http/rate-limits.ts';
 import { albedoSecurityHeaders, apiSecurityHeaders } from '#server/platform/http/security-headers.ts';
 import { serializerCompiler } from '#server/platform/http/serializer.ts';
@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
+  documentErrorResponses(app);
 
   const https = config.publicUrl.startsWith('https:');
   const pageHeaders = albedoSecurityHeaders(https);
@@ -159,6 +160,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     transform: jsonSchemaTransform,
+    // Schemas named in zod's registry (records, the error envelope) go to components.schemas.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -47,7 +47,7 @@ export function NotificationBell() {
     const connect = async () => {
       if (stopped) return;
       if (!currentAccessToken()) await refreshSession();
-      const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+      const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
       socket = new WebSocket(url);
       socket.onopen = () => socket?.send(JSON.stringify({ type: 'auth', token: currentAccessToken() }));
       socket.onmessage = (event) => {

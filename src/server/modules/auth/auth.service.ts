@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { members, refreshTokens, roles, sessions, users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
-import { SYSTEM_ROLES } from '#server/platform/access/permissions.ts';
+import { SYSTEM_ROLES } from '#server/modules/access/system-roles.ts';
 import { type Actor, type Channel, STALE_ACTOR_CODE } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';

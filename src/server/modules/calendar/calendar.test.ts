@@ -216,7 +216,8 @@ describe('reminders and notifications', () => {
     for (const instance of [t, second]) {
       await instance.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = instance.app.server.address() as AddressInfo;
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      // The API's path on one instance, the first address (kept working) on the other.
+      const socket = new WebSocket(`ws://127.0.0.1:${port}${instance === t ? '/api/v1/ws' : '/ws'}`);
       const mine: Array<Record<string, unknown>> = [];
       frames.push(mine);
       sockets.push(socket);

@@ -1,13 +1,13 @@
 // HTTP for every CRM object: /api/v1/<resource> lists, details, create, update (version or
 // If-Match), delete, restore, and bulk. One set of routes per kind, all calling the record engine.
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '#server/platform/errors.ts';
 import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/authenticate.ts';
 import { RECORD_KINDS } from './kinds.ts';
 import { parseListQuery } from './query.ts';
-import { BULK_LIMIT, type RecordsService, recordOutputSchema } from './records.service.ts';
+import { BULK_LIMIT, RECORD_SCHEMAS, type RecordsService, recordOutputSchema } from './records.service.ts';
 
 // A string body sent with this type goes out as it is, past the response serializer (typed as
 // the schema's object by the type provider, hence the casts where one is sent).
@@ -26,7 +26,24 @@ const listQuery = z.looseObject({
 });
 const pageOut = z.object({ nextCursor: z.string().nullable(), hasMore: z.boolean(), total: z.number().optional() });
 const bulkError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
-const anyBody = z.record(z.string(), z.unknown());
+/**
+ * Record bodies are documented with the kind's own create/update schema and validated by the
+ * service with that same schema (for every channel, with its field-by-field errors). The route
+ * checks only the envelope (`gate`: an object, or items with ids) and passes the values through
+ * as sent; params and the query are checked here as on any route.
+ */
+function serviceValidatesBody(gate: z.ZodType): FastifySchemaCompiler<z.ZodType> {
+  return (route) =>
+    route.httpPart === 'body' ? validatorCompiler({ ...route, schema: gate }) : validatorCompiler(route);
+}
+const anObject = z.record(z.string(), z.unknown());
+const createItems = z.object({ items: z.array(anObject).min(1).max(BULK_LIMIT) });
+const updateItems = z.object({
+  items: z
+    .array(z.looseObject({ id: z.uuid({ message: 'must be an id' }) }))
+    .min(1)
+    .max(BULK_LIMIT),
+});
 
 /** `If-Match: "3"` or `If-Match: 3` → 3. */
 function ifMatch(header: string | string[] | undefined): number | undefined {
@@ -52,6 +69,7 @@ export async function recordRoutes(
     for (const kind of RECORD_KINDS) {
       const base = `/api/v1/${kind.resource}`;
       const out = recordOutputSchema(kind);
+      const { create, update } = RECORD_SCHEMAS.get(kind.resource) as { create: z.ZodObject; update: z.ZodObject };
       const tags = ['crm'];
       const bulkResult = z.array(
         z.object({ index: z.number(), ok: z.boolean(), data: out.optional(), error: bulkError.optional() }),
@@ -80,9 +98,10 @@ export async function recordRoutes(
           schema: {
             tags,
             summary: `Create a ${kind.singular}`,
-            body: anyBody,
+            body: create,
             response: { 201: z.object({ data: out }) },
           },
+          validatorCompiler: serviceValidatesBody(anObject) as never,
         },
         async (request, reply) =>
           reply.status(201).send({ data: await records.create(actorOf(request), kind.resource, request.body) }),
@@ -93,9 +112,10 @@ export async function recordRoutes(
           schema: {
             tags,
             summary: `Create up to ${BULK_LIMIT} ${kind.resource}; a result per item`,
-            body: z.object({ items: z.array(anyBody).min(1).max(BULK_LIMIT) }),
+            body: z.object({ items: z.array(create).min(1).max(BULK_LIMIT) }),
             response: { 200: z.object({ data: bulkResult }) },
           },
+          validatorCompiler: serviceValidatesBody(createItems) as never,
         },
         async (request) => ({ data: await records.bulkCreate(actorOf(request), kind.resource, request.body.items) }),
       );
@@ -107,14 +127,21 @@ export async function recordRoutes(
             summary: `Update up to ${BULK_LIMIT} ${kind.resource} (each item has its id); a result per item`,
             body: z.object({
               items: z
-                .array(z.looseObject({ id: z.uuid({ message: 'must be an id' }) }))
+                .array(update.extend({ id: z.uuid({ message: 'must be an id' }) }))
                 .min(1)
                 .max(BULK_LIMIT),
             }),
             response: { 200: z.object({ data: bulkResult }) },
           },
+          validatorCompiler: serviceValidatesBody(updateItems) as never,
         },
-        async (request) => ({ data: await records.bulkUpdate(actorOf(request), kind.resource, request.body.items) }),
+        async (request) => ({
+          data: await records.bulkUpdate(
+            actorOf(request),
+            kind.resource,
+            request.body.items as Array<{ id: string } & Record<string, unknown>>,
+          ),
+        }),
       );
       p.delete(
         `${base}/bulk`,
@@ -164,9 +191,10 @@ export async function recordRoutes(
             tags,
             summary: `Change a ${kind.singular}; send its version (or If-Match) to get 409 on a stale write`,
             params: id,
-            body: anyBody,
+            body: update,
             response: { 200: z.object({ data: out }) },
           },
+          validatorCompiler: serviceValidatesBody(anObject) as never,
         },
         async (request) => ({
           data: await records.update(actorOf(request), kind.resource, request.params.id, request.body, {

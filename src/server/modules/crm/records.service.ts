@@ -125,7 +125,7 @@ function schemasFor(kind: RecordKind) {
 }
 
 /** The response shape of a record of `kind` (every key optional: lists may select fields). */
-export function recordOutputSchema(kind: RecordKind) {
+function outputSchemaOf(kind: RecordKind) {
   const shape: Record<string, z.ZodType> = {
     id: z.uuid(),
     ownerId: z.uuid(),
@@ -140,6 +140,30 @@ export function recordOutputSchema(kind: RecordKind) {
   for (const [name, field] of Object.entries(kind.fields)) shape[name] = outputSchema(field);
   return z.object(shape).partial();
 }
+
+const pascal = (s: string) => s.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase());
+
+/**
+ * Each kind's create and update input and its output, built once per process and named in zod's
+ * registry (ContactCreate, ContactUpdate, Contact): the service validates with them and the
+ * OpenAPI document shows them, one definition for both.
+ */
+export const RECORD_SCHEMAS: ReadonlyMap<string, { create: z.ZodObject; update: z.ZodObject; output: z.ZodObject }> =
+  new Map(
+    RECORD_KINDS.map((kind) => {
+      const { create, update } = schemasFor(kind);
+      const output = outputSchemaOf(kind);
+      const name = pascal(kind.singular);
+      z.globalRegistry.add(create, { id: `${name}Create`, description: `A new ${kind.singular}` });
+      z.globalRegistry.add(update, { id: `${name}Update`, description: `Changes to a ${kind.singular}` });
+      z.globalRegistry.add(output, { id: name, description: `A ${kind.singular}` });
+      return [kind.resource, { create, update, output }];
+    }),
+  );
+
+/** The response shape of a record of `kind`. */
+export const recordOutputSchema = (kind: RecordKind) =>
+  (RECORD_SCHEMAS.get(kind.resource) as { output: z.ZodObject }).output;
 
 function outputColumns(kind: RecordKind): Record<string, PgColumn> {
   const {
@@ -261,7 +285,7 @@ const rawOutputs = new Map(RECORD_KINDS.map((k) => [k.resource, rawOutput(k)]));
 
 export function createRecordsService(deps: { db: Database; clock: () => Date }) {
   const { db, clock } = deps;
-  const schemas = new Map(RECORD_KINDS.map((k) => [k.resource, schemasFor(k)]));
+  const schemas = RECORD_SCHEMAS;
   const columns = new Map(RECORD_KINDS.map((k) => [k.resource, outputColumns(k)]));
 
   function kindOf(resource: string): RecordKind {
@@ -439,7 +463,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     ctx: { defs: CustomFieldDef[]; now: Date; prefix?: (index: number) => string },
   ): Promise<Array<RecordRow | AppError>> {
     const prefixOf = ctx.prefix ?? (() => 'body');
-    const schema = (schemas.get(kind.resource) as ReturnType<typeof schemasFor>).create;
+    const schema = (schemas.get(kind.resource) as { create: z.ZodObject }).create;
     const results: Array<RecordRow | AppError | null> = inputs.map(() => null);
     const prepared: Array<{
       index: number;
@@ -595,7 +619,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     ctx: { defs: CustomFieldDef[]; now: Date; prefix?: string; ifMatch?: number | undefined },
   ): Promise<RecordRow> {
     const prefix = ctx.prefix ?? 'body';
-    const parsed = (schemas.get(kind.resource) as ReturnType<typeof schemasFor>).update.safeParse(input);
+    const parsed = (schemas.get(kind.resource) as { update: z.ZodObject }).update.safeParse(input);
     if (!parsed.success) throw new ValidationError(zodProblems(parsed.error, prefix));
     const { version, tags, custom, ...values } = parsed.data as Record<string, unknown> & {
       version?: number;

@@ -1,5 +1,6 @@
 // HTTP and WebSocket for notifications: the list with the unread count, marking read, the
 // preferences per kind and channel, and `GET /ws`, which pushes new ones live.
+import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -82,7 +83,8 @@ export async function notificationsRoutes(
   });
 
   // Browsers cannot send headers on a WebSocket: the first frame carries the access token.
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
+  // At /api/v1/ws with the rest of the API (docs/api.md); /ws, its first address, keeps working.
+  const live: WebsocketHandler = (socket, request) => {
     let unsubscribe: (() => void) | null = null;
     const send = (value: unknown) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(value));
@@ -113,5 +115,6 @@ export async function notificationsRoutes(
       const { unread } = await notifications.list(actor, { limit: 1 });
       send({ type: 'ready', unread });
     });
-  });
+  };
+  for (const url of ['/api/v1/ws', '/ws']) app.get(url, { websocket: true, schema: { hide: true } }, live);
 }

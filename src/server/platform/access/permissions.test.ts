@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasPermission, isPermission, permissionCovers, SYSTEM_ROLES } from './permissions.ts';
+import { SYSTEM_ROLES } from '#server/modules/access/system-roles.ts';
+import { hasPermission, isPermission, permissionCovers } from './permissions.ts';
 
 const role = (key: string) => SYSTEM_ROLES.find((r) => r.key === key)?.permissions ?? [];
 

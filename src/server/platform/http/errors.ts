@@ -2,6 +2,7 @@
 // `{ error: { code, message, details? }, requestId }` with the status from ERROR_STATUS.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { sqlState, TRANSIENT_STATES } from '#server/platform/db/database.ts';
 import { AppError, ERROR_STATUS, type ErrorCode } from '#server/platform/errors.ts';
 
@@ -17,6 +18,45 @@ const FASTIFY_STATUS_CODES: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
   503: 'UNAVAILABLE',
 };
+
+/** The error envelope, as the OpenAPI document names it (`Error`). */
+export const errorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string().describe('One sentence for people, saying what to do'),
+      details: z
+        .unknown()
+        .optional()
+        .describe('For VALIDATION_ERROR: { fields: [{ field, message }] }; for CONFLICT: { current }'),
+    }),
+    requestId: z.string().describe('Also in the x-request-id header; quote it when reporting a problem'),
+  })
+  .meta({ id: 'Error', description: 'Every failure: a code from a closed set, a message, and details' });
+
+const DOCUMENTED_ERRORS: Record<number, string> = {
+  400: 'Invalid input: details.fields says which field and why',
+  401: 'Not signed in, or the token expired',
+  403: 'Signed in, but not allowed',
+  404: 'Not found, or not visible to you',
+  409: 'Changed by someone else meanwhile (send the current version), or a duplicate',
+  429: 'Too many requests: wait for the Retry-After seconds',
+};
+
+/**
+ * Documents the error answers on every API route: the same envelope for each status, so a
+ * generated client knows the shape of a failure. The schema also serializes them.
+ */
+export function documentErrorResponses(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1') || !route.schema || (route.schema as { hide?: boolean }).hide) return;
+    const response = (route.schema.response ?? {}) as Record<string | number, unknown>;
+    for (const [status, description] of Object.entries(DOCUMENTED_ERRORS)) {
+      if (response[status] === undefined) response[status] = errorEnvelope.describe(description);
+    }
+    route.schema.response = response;
+  });
+}
 
 export function sendError(
   reply: FastifyReply,
