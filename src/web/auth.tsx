@@ -40,9 +40,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const off = onAuthChange((signedIn) => setStatus(signedIn ? 'signed-in' : 'signed-out'));
-    void refreshSession();
+    // Offline, the refresh cannot be answered: try again when the network is back.
+    const restore = () => void refreshSession().catch(() => undefined);
+    restore();
+    window.addEventListener('online', restore);
     return () => {
       off();
+      window.removeEventListener('online', restore);
     };
   }, []);
 

@@ -10,6 +10,7 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from './auth.tsx';
 import { AppLayout } from './components/app-layout.tsx';
+import { OfflinePage, useOnline } from './components/offline.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 
 /**
@@ -69,6 +70,9 @@ function Loading() {
 function RequireAuth() {
   const { status, signedOutByUser } = useAuth();
   const location = useLocation();
+  const online = useOnline();
+  // No session to restore without a network: say so rather than spin or send to sign-in.
+  if (!online && status !== 'signed-in') return <OfflinePage />;
   if (status === 'loading') return <Loading />;
   if (status === 'signed-out') {
     // After "Sign out", the next sign-in starts at home, not on the page the user left.
@@ -81,6 +85,8 @@ function RequireAuth() {
 /** Sign-in pages: a signed-in visitor goes home instead. */
 function GuestOnly() {
   const { status } = useAuth();
+  const online = useOnline();
+  if (!online && status === 'loading') return <OfflinePage />;
   if (status === 'loading') return <Loading />;
   if (status === 'signed-in') return <Navigate to="/" replace />;
   return <Outlet />;

@@ -20,6 +20,7 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth.tsx';
 import { NotificationBell } from '../calendar/notification-bell.tsx';
 import { CommandPalette } from '../crm/command-palette.tsx';
+import { OfflineBanner } from './offline.tsx';
 
 interface Section {
   label: string;
@@ -178,6 +179,7 @@ export function AppLayout() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main>
+        <OfflineBanner />
         {/* A page's chunk loads here, under the header and navigation that stay on screen. */}
         <Suspense
           fallback={
