@@ -16,6 +16,7 @@ import { createPersonalTokensService } from '#server/modules/auth/personal-token
 import { createCalendarService } from '#server/modules/calendar/calendar.service.ts';
 import { createCustomFieldsService } from '#server/modules/crm/custom-fields.service.ts';
 import { createLeadsService } from '#server/modules/crm/leads.service.ts';
+import { createMergeService } from '#server/modules/crm/merge.service.ts';
 import { createPipelinesService } from '#server/modules/crm/pipelines.service.ts';
 import { createRecordsService } from '#server/modules/crm/records.service.ts';
 import { createSearchService } from '#server/modules/crm/search.service.ts';
@@ -53,6 +54,7 @@ export function createServices(deps: {
   const pipelines = createPipelinesService({ db, clock });
   const search = createSearchService({ db, clock });
   const leads = createLeadsService({ db, records, clock });
+  const merge = createMergeService({ db, records, clock });
   const conversations = createConversationsService({ db, clock });
   const aiSettings = createAiSettingsService({
     db,
@@ -76,7 +78,7 @@ export function createServices(deps: {
   const chat = createChatService({
     db,
     ai: config.ai,
-    tools: { calendar, records, search, leads, pipelines, members, clock },
+    tools: { calendar, records, search, leads, merge, pipelines, members, clock },
     conversations,
     settings: aiSettings,
     usage,
@@ -100,6 +102,7 @@ export function createServices(deps: {
     customFields: createCustomFieldsService({ db, clock }),
     search,
     leads,
+    merge,
     feedback: createFeedbackService({ db, clock }),
     transfers: createTransfersService({ db, jobs, records, actorFor: auth.actorFor, clock }),
     conversations,

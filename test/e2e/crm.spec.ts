@@ -250,3 +250,38 @@ test('every CRM page loads without console errors', async ({ page, request }, te
   await page.screenshot({ path: testInfo.outputPath('feedback.png'), fullPage: true });
   expect(problems).toEqual([]);
 });
+
+test('merge a duplicate contact from its page: choose a value, and its note moves over', async ({
+  page,
+  request,
+}, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  const login = await request.post('/api/v1/auth/login', { data: { email: team.ownerEmail, password: PASSWORD } });
+  const auth = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  const create = async (url: string, data: object) =>
+    (await (await request.post(url, { headers: auth, data })).json()).data;
+  const kept = await create('/api/v1/contacts', { firstName: 'Maria', lastName: 'Chen', email: 'maria@kept.example' });
+  const dup = await create('/api/v1/contacts', {
+    firstName: 'Maria',
+    lastName: 'Chen-Li',
+    email: 'maria@dup.example',
+    jobTitle: 'CTO',
+  });
+  await create('/api/v1/notes', { entityType: 'contacts', entityId: dup.id, body: 'Met her at the trade fair' });
+
+  await signIn(page, team.ownerEmail);
+  await page.goto(`/contacts/${kept.id}`);
+  await page.getByRole('button', { name: 'Merge…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('combobox', { name: 'The duplicate contact' }).fill('Chen-Li');
+  await page.getByRole('option', { name: 'Maria Chen-Li' }).click();
+  await expect(dialog.getByTestId('merge-choices')).toBeVisible();
+  await dialog.getByRole('radio', { name: 'Last name: the duplicate' }).check();
+  await page.screenshot({ path: testInfo.outputPath('merge-dialog.png') });
+  await dialog.getByRole('button', { name: 'Merge' }).click();
+  await expect(page.getByText('Merged into Maria Chen-Li')).toBeVisible();
+  await expect(page.getByTestId('record-title')).toHaveText('Maria Chen-Li');
+  await expect(page.getByText('Met her at the trade fair')).toBeVisible();
+  await expect(page.getByText('CTO')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('merged-contact.png'), fullPage: true });
+});

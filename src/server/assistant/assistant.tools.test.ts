@@ -276,6 +276,45 @@ describe('content someone else wrote cannot make writes on its own', () => {
   });
 });
 
+describe('merging by chat', () => {
+  it('merges two contacts by name once the user confirms', async () => {
+    const kept = (
+      await api(owner, 'POST', '/api/v1/contacts', { firstName: 'Dora', lastName: 'Dupe', email: 'dora@a.example' })
+    ).json().data;
+    const dup = (
+      await api(owner, 'POST', '/api/v1/contacts', { firstName: 'Dora', lastName: 'Dupé', jobTitle: 'COO' })
+    ).json().data;
+    model.script({
+      toolCalls: [
+        {
+          name: 'merge_records',
+          input: {
+            object: 'contacts',
+            target: { id: kept.id },
+            source: { name: 'Dora Dupé' },
+            keep: { lastName: 'source' },
+          },
+        },
+      ],
+    });
+    const id = await newConversation(t.app, owner);
+    const ask = await say(t.app, owner, id, 'merge the two Doras');
+    expect(ask.approvals).toHaveLength(1);
+    expect((await api(owner, 'GET', `/api/v1/contacts/${dup.id}`)).statusCode).toBe(200);
+    model.script({ text: 'Merged.' });
+    const done = await say(t.app, owner, id, {
+      approvals: [{ id: ask.approvals[0]?.approvalId as string, approved: true }],
+    });
+    const output = [...done.outputs.values()][0] as { ok: boolean; merged: { id: string } };
+    expect(output).toMatchObject({ ok: true, merged: { id: kept.id } });
+    expect((await api(owner, 'GET', `/api/v1/contacts/${kept.id}`)).json().data).toMatchObject({
+      lastName: 'Dupé',
+      jobTitle: 'COO',
+    });
+    expect((await api(owner, 'GET', `/api/v1/contacts/${dup.id}`)).statusCode).toBe(404);
+  });
+});
+
 describe('metrics the operator reads', () => {
   it('counts model tokens, cost and calls by provider and model, job queue depth by state and database connections', async () => {
     model.script({ text: 'Counted.' });

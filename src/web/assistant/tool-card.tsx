@@ -52,6 +52,13 @@ function describeInput(
   if (name === 'delete_record') return `Move ${what} ${target} to the trash?`;
   if (name === 'bulk_delete_records')
     return `Move ${(i.ids as unknown[])?.length ?? 0} ${String(i.object)} to the trash?`;
+  if (name === 'merge_records') {
+    const ref = (r: unknown) => {
+      const o = (r ?? {}) as { id?: string; name?: string };
+      return o.name ?? (o.id ? (names.get(o.id) ?? o.id.slice(0, 8)) : '?');
+    };
+    return `Merge ${singular(String(i.object))} "${ref(i.source)}" into "${ref(i.target)}" (the first goes to the trash)?`;
+  }
   if (name === 'bulk_update_records')
     return `Change ${Object.keys((i.fields as object) ?? {}).join(', ')} on ${(i.ids as unknown[])?.length ?? 0} ${String(i.object)}?`;
   // Any other write: its title, its target and every value it would set.

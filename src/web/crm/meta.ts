@@ -19,6 +19,8 @@ export interface ObjectMeta {
   singular: string;
   label: string;
   customFields: boolean;
+  /** Duplicates can be merged into one. */
+  mergeable: boolean;
   fields: FieldMeta[];
 }
 

@@ -28,6 +28,7 @@ import { useAuth } from '../auth.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { Markdown } from '../components/markdown.tsx';
 import { badge, COLUMNS, useCellContext } from './columns.tsx';
+import { MergeDialog } from './merge-dialog.tsx';
 import {
   type CrmRecord,
   type FieldMeta,
@@ -56,6 +57,7 @@ export function RecordDetailPage({ resource }: { resource: string }) {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [converting, setConverting] = useState(false);
+  const [merging, setMerging] = useState(false);
   const detail = useQuery({
     queryKey: ['detail', resource, id],
     queryFn: async () => api<Detail>(`/api/v1/${resource}/${id}?include=related`),
@@ -145,6 +147,11 @@ export function RecordDetailPage({ resource }: { resource: string }) {
               Edit
             </Button>
           ) : null}
+          {meta.mergeable && auth.can(`crm:${resource}:update`) && auth.can(`crm:${resource}:delete`) ? (
+            <Button variant="default" onClick={() => setMerging(true)}>
+              Merge…
+            </Button>
+          ) : null}
           {auth.can(`crm:${resource}:delete`) ? <DeleteButton label={meta.singular} onConfirm={remove} /> : null}
         </Group>
       </Group>
@@ -182,6 +189,16 @@ export function RecordDetailPage({ resource }: { resource: string }) {
       </Drawer>
       {resource === 'leads' ? (
         <ConvertLead lead={record} opened={converting} onClose={() => setConverting(false)} />
+      ) : null}
+      {meta.mergeable ? (
+        <MergeDialog
+          resource={resource}
+          singular={meta.singular}
+          record={record}
+          fields={meta.fields}
+          opened={merging}
+          onClose={() => setMerging(false)}
+        />
       ) : null}
     </Stack>
   );

@@ -8,6 +8,7 @@ import { actorOf, type Guards, protectedRoutes } from '#server/platform/http/aut
 import { CUSTOM_FIELD_OBJECTS, type CustomFieldsService } from './custom-fields.service.ts';
 import { RECORD_KINDS } from './kinds.ts';
 import type { LeadsService } from './leads.service.ts';
+import { MERGEABLE, type MergeService } from './merge.service.ts';
 import type { PipelinesService } from './pipelines.service.ts';
 import { recordOutputSchema } from './records.service.ts';
 import type { SearchService } from './search.service.ts';
@@ -52,6 +53,7 @@ export async function crmRoutes(
     customFields: CustomFieldsService;
     search: SearchService;
     leads: LeadsService;
+    merge: MergeService;
     guards: Guards;
   },
 ): Promise<void> {
@@ -64,6 +66,7 @@ export async function crmRoutes(
       singular: k.singular,
       label: k.label,
       customFields: k.customFields,
+      mergeable: (MERGEABLE as readonly string[]).includes(k.resource),
       fields: Object.entries(k.fields).map(([name, f]) => ({
         name,
         label: f.label,
@@ -89,6 +92,7 @@ export async function crmRoutes(
                   singular: z.string(),
                   label: z.string(),
                   customFields: z.boolean(),
+                  mergeable: z.boolean().describe('Duplicates can be merged (POST /<resource>/:id/merge)'),
                   fields: z.array(
                     z.object({
                       name: z.string(),
@@ -285,5 +289,33 @@ export async function crmRoutes(
       },
       async (request) => ({ data: await deps.leads.convert(actorOf(request), request.params.id, request.body ?? {}) }),
     );
+    for (const resource of MERGEABLE) {
+      const kind = RECORD_KINDS.find((k) => k.resource === resource) as (typeof RECORD_KINDS)[number];
+      p.post(
+        `/api/v1/${resource}/:id/merge`,
+        {
+          schema: {
+            tags,
+            summary: `Merge another ${kind.singular} into this one`,
+            description: `Keeps this ${kind.singular}: each field gets the value \`keep\` names (\`target\`, this one, or \`source\`), or this one's, or the other's where this one has none; emails, phones and tags keep both. The other ${kind.singular}'s notes, tasks, events, deals, shares and links move here, and it goes to the trash. One transaction, audited as ${kind.singular}.merged.`,
+            params: id,
+            body: z.strictObject({
+              sourceId: z.uuid({ message: 'must be an id' }).describe(`The ${kind.singular} merged into this one`),
+              keep: z
+                .record(z.string(), z.enum(['target', 'source']))
+                .optional()
+                .describe('Per field (custom fields as custom.<key>), whose value to keep'),
+            }),
+            response: {
+              200: z.object({
+                data: recordOutputSchema(kind),
+                moved: z.record(z.string(), z.number()).describe('How many linked records of each kind moved'),
+              }),
+            },
+          },
+        },
+        async (request) => deps.merge.merge(actorOf(request), resource, request.params.id, request.body),
+      );
+    }
   });
 }

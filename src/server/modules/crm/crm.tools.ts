@@ -7,6 +7,7 @@ import { ValidationError } from '#server/platform/errors.ts';
 import { type ToolDefinition, toolsOf } from '#server/platform/tools.ts';
 import { NOTE_KINDS, RECORD_KINDS, RELATABLE, TASK_STATUSES } from './kinds.ts';
 import type { LeadsService } from './leads.service.ts';
+import { MERGEABLE, type MergeService } from './merge.service.ts';
 import type { PipelinesService } from './pipelines.service.ts';
 import type { Filter } from './query.ts';
 import { coerceFields, compact, OBJECTS, recordRefs, visibleFields } from './record-refs.ts';
@@ -15,6 +16,7 @@ import type { SearchService } from './search.service.ts';
 
 export interface CrmToolDeps {
   records: RecordsService;
+  merge: MergeService;
   search: SearchService;
   leads: LeadsService;
   pipelines: PipelinesService;
@@ -564,6 +566,35 @@ const bulkDeleteRecords = tool({
   },
 });
 
+const mergeRecords = tool({
+  name: 'merge_records',
+  title: 'Merge',
+  group: 'destructive',
+  permissions: MERGEABLE.map((r) => `crm:${r}:delete`),
+  confirm: true,
+  readOnly: false,
+  untrustedOutput: false,
+  description:
+    'Merge two duplicate contacts (or organizations) into one: the first is kept, the second merged into it and moved to the trash; its notes, tasks, deals, events and shares move over. Per field, keep says whose value wins ("target" the kept one, "source" the other); otherwise the kept one\'s, or the other\'s where it has none. Asks the user to confirm first.',
+  input: z.strictObject({
+    object: z.enum(MERGEABLE),
+    target: z.strictObject(recordRef).describe('The record kept'),
+    source: z.strictObject(recordRef).describe('The duplicate merged into it'),
+    keep: z.record(z.string(), z.enum(['target', 'source'])).optional(),
+  }),
+  output: 'merged: the record kept; moved: how many linked records moved',
+  async execute(run, input) {
+    const refs = refsOf(run);
+    const target = await refs.resolve(input.object, input.target);
+    const source = await refs.resolve(input.object, input.source);
+    const result = await run.deps.merge.merge(run.actor, input.object, target.id, {
+      sourceId: source.id,
+      keep: input.keep,
+    });
+    return { merged: refs.remember(compact(input.object, result.data)), moved: result.moved };
+  },
+});
+
 /** The CRM's tools, in the order models are shown them. */
 export const CRM_TOOLS = [
   searchRecords,
@@ -583,4 +614,5 @@ export const CRM_TOOLS = [
   createReminder,
   bulkUpdateRecords,
   bulkDeleteRecords,
+  mergeRecords,
 ];

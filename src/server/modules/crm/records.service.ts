@@ -1179,7 +1179,7 @@ export function createRecordsService(deps: { db: Database; clock: () => Date }) 
     purgeTrash,
     pruneSearchTerms,
     /** For imports and conversions that compose several writes in one transaction. */
-    internal: { insertIn, insertMany, updateIn, listIn, readableIds, commonFields },
+    internal: { insertIn, insertMany, updateIn, deleteIn, listIn, readableIds, commonFields },
   };
 }
 
