@@ -254,3 +254,45 @@ describe('the offline assistant', () => {
     expect((await get(viewer, '/api/v1/ai/usage')).statusCode).toBe(403);
   });
 });
+
+describe('everyday wording, end to end', () => {
+  it('adds "Maria Chen from Acme", counts, sums, and invites Maria to a meeting as a contact', async () => {
+    const post = (url: string, payload: object) =>
+      t.app.inject({ method: 'POST', url, headers: bearer(owner.accessToken), payload });
+    const acme = (await post('/api/v1/organizations', { name: 'Acme Everyday' })).json().data;
+    const id = await newConversation(t.app, owner);
+    const added = await say(t.app, owner, id, 'add Maria Chen from Acme Everyday as a contact');
+    expect(added.errors).toEqual([]);
+    const created = (added.outputs.get(added.calls[0]?.toolCallId as string) as { created: { id: string } }).created;
+    const maria = (await get(owner, `/api/v1/contacts/${created.id}`)).json().data;
+    expect(maria).toMatchObject({ firstName: 'Maria', lastName: 'Chen', organizationId: acme.id });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/contacts/${created.id}`,
+      headers: bearer(owner.accessToken),
+      payload: { email: 'maria.chen@acme-everyday.example' },
+    });
+
+    const total = (await get(owner, '/api/v1/contacts?count=true&limit=1')).json().page.total;
+    const counted = await say(t.app, owner, id, 'how many contacts do we have?');
+    expect(counted.text).toBe(`${total} contacts.`);
+
+    await post('/api/v1/deals', { name: 'Everyday A', amount: '12000', currency: 'EUR', organizationId: acme.id });
+    await post('/api/v1/deals', { name: 'Everyday B', amount: '8000', currency: 'EUR', organizationId: acme.id });
+    const sum = await say(t.app, owner, id, 'what is the total value of my open deals?');
+    expect(sum.calls[0]?.toolName).toBe('count_records');
+    expect(sum.text).toMatch(/^\d+ deals, worth [\d,]+ EUR in total\.$/);
+
+    const meeting = await say(t.app, owner, id, 'schedule a meeting with Maria Chen next Tuesday at 10');
+    const made = meeting.outputs.get(meeting.calls[0]?.toolCallId as string) as {
+      ok: boolean;
+      created: { id: string };
+    };
+    expect(made.ok).toBe(true);
+    const event = (await get(owner, `/api/v1/events/${made.created.id}`)).json().data;
+    expect(event.title).toBe('Meeting with Maria Chen');
+    expect(event.attendees).toEqual([
+      expect.objectContaining({ email: 'maria.chen@acme-everyday.example', contactId: created.id }),
+    ]);
+  });
+});

@@ -2,7 +2,10 @@
 // turned into the same tool calls a hosted model would make, and the tools' results turned back
 // into a short reply. Pure functions of the text and the context the system prompt carries.
 import type { MentionedRecord } from '#server/db/schema/assistant.ts';
-import { fromFloating, isoInZone, toFloating } from '#server/platform/time.ts';
+import { everydayRules, withoutFiller } from './offline-everyday.ts';
+import { expandContractions, findPeriod, findTime, localDate, withoutTime, zoned } from './offline-language.ts';
+
+export { zoned };
 
 export interface GrammarContext {
   now: Date;
@@ -27,7 +30,7 @@ const OBJECT_WORDS: Array<[RegExp, string]> = [
   [/^projects?$/, 'projects'],
   [/^(tasks?|to-?dos?)$/, 'tasks'],
 ];
-const OBJECT_ALT =
+export const OBJECT_ALT =
   'contacts?|persons?|people|organi[sz]ations?|compan(?:y|ies)|accounts?|clients?|customers?|leads?|deals?|opportunit(?:y|ies)|projects?|tasks?|to-?dos?';
 
 export function objectOf(word: string | undefined): string | undefined {
@@ -36,7 +39,7 @@ export function objectOf(word: string | undefined): string | undefined {
   return OBJECT_WORDS.find(([re]) => re.test(w))?.[1];
 }
 
-const SINGULAR: Record<string, string> = {
+export const SINGULAR: Record<string, string> = {
   contacts: 'contact',
   organizations: 'organization',
   leads: 'lead',
@@ -55,92 +58,32 @@ export const HELP_TEXT = `I'm running in **offline mode** (no AI provider is con
 - **Delete and restore**: "delete contact Jan Kowalski" (I ask you to confirm), "restore it"
 - **Overview**: "my tasks this week", "my overdue tasks", "pipeline summary", "show KPIs"
 - **Calendar**: "what's on tomorrow", "schedule meeting Budget review tomorrow at 3pm with Anna", "find a free slot with Anna this week for 30 minutes", "cancel meeting Budget review"
+- **Counts and sums**: "how many contacts do we have?", "total value of my open deals", "pipeline value this quarter", "what deals are closing this month?"
+- **Everyday wording**: "add Maria Chen from Acme as a contact", "we won Acme Website!", "Anna's phone is +48 …", "postpone Quarterly review to next Monday 11:00", "anything overdue?", "bring her back"
 - **Reminders**: "remind me to call Jan tomorrow at 9"
 
 Words like "him", "her" and "it" refer to the record we talked about last. An admin can add a model provider in Settings → AI for free-form conversation.`;
 
-// ---- dates in the user's timezone ----
+// ---- dates in the user's timezone (chrono-node, offline-language.ts) ----
 
-/** The local calendar date in `timezone`. */
-function localDate(date: Date, timezone: string): { y: number; m: number; d: number; weekday: number } {
-  const local = toFloating(date, timezone);
-  return { y: local.getUTCFullYear(), m: local.getUTCMonth(), d: local.getUTCDate(), weekday: local.getUTCDay() };
-}
-
-/** A local wall-clock time in `timezone` as an ISO string with its offset (DST-correct). */
-export function zoned(y: number, m: number, d: number, hour: number, minute: number, timezone: string): string {
-  return isoInZone(fromFloating(new Date(Date.UTC(y, m, d, hour, minute)), timezone), timezone);
-}
-
-const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const DATE_PHRASE =
   '(?:today|tonight|tomorrow|(?:on |next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in \\d+ days?|(?:on )?\\d{4}-\\d{2}-\\d{2})';
 const TIME_PHRASE = '(?:at )?\\d{1,2}(?::\\d{2})?\\s*(?:am|pm)?|at noon';
 
-/** Reads "tomorrow at 9", "friday 14:30", "2026-12-01", "in 3 days" as an ISO time in the user's zone. */
+/** Reads "tomorrow at 10am", "next Tuesday", "friday 14:30", "2026-12-01", "in 3 days" in the user's zone. */
 export function parseWhen(phrase: string, ctx: GrammarContext, defaultHour = 9): string | undefined {
-  const p = phrase.toLowerCase().trim();
+  const p = phrase.trim();
   if (!p) return undefined;
-  const today = localDate(ctx.now, ctx.timezone);
-  let day: { y: number; m: number; d: number } | undefined;
-  const inDays = p.match(/\bin (\d+) days?\b/);
-  const iso = p.match(/\b(\d{4})-(\d{2})-(\d{2})\b/);
-  const weekday = p.match(/\b(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/);
-  if (/\b(today|tonight)\b/.test(p)) day = today;
-  else if (/\btomorrow\b/.test(p)) day = { ...today, d: today.d + 1 };
-  else if (inDays) day = { ...today, d: today.d + Number(inDays[1]) };
-  else if (iso) day = { y: Number(iso[1]), m: Number(iso[2]) - 1, d: Number(iso[3]) };
-  else if (weekday) {
-    // The next such day; said on that very day, the one a week ahead.
-    const ahead = (WEEKDAYS.indexOf(weekday[1] as string) - today.weekday + 7) % 7 || 7;
-    day = { ...today, d: today.d + ahead };
-  }
-  let hour: number | undefined;
-  let minute = 0;
-  const t = p.match(/(?:\bat |^|\s)(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?=$|\s)/);
-  if (/\bnoon\b/.test(p)) hour = 12;
-  else if (t && (t[2] || t[3] || /\bat \d/.test(p)) && !/^\d{4}-/.test(t[1] ?? '')) {
-    hour = Number(t[1]) % 24;
-    minute = Number(t[2] ?? 0);
-    if (t[3] === 'pm' && hour < 12) hour += 12;
-    if (t[3] === 'am' && hour === 12) hour = 0;
-  }
-  if (!day && hour === undefined) return undefined;
-  if (!day) {
-    day = today;
-    const candidate = new Date(zoned(today.y, today.m, today.d, hour as number, minute, ctx.timezone));
-    if (candidate.getTime() <= ctx.now.getTime()) day = { ...today, d: today.d + 1 };
-  }
-  return zoned(day.y, day.m, day.d, hour ?? (/\btonight\b/.test(p) ? 20 : defaultHour), minute, ctx.timezone);
+  // A bare hour ("at 9") is a time; chrono reads "9" alone as nothing.
+  return findTime(/^\d{1,2}$/.test(p) ? `at ${p}` : p, ctx, defaultHour)?.at;
 }
 
-/** [start, end) of the local day(s) a phrase names: today, tomorrow, a weekday, this week. */
+/** [start, end) of the local day(s) a phrase names: today, tomorrow, a weekday, this or next week. */
 function dayRange(phrase: string, ctx: GrammarContext): { from: string; to: string } {
-  const today = localDate(ctx.now, ctx.timezone);
-  const p = phrase.toLowerCase();
-  if (/\b(this|the) week\b/.test(p)) {
-    const monday = today.d - ((today.weekday + 6) % 7);
-    return {
-      from: zoned(today.y, today.m, monday, 0, 0, ctx.timezone),
-      to: zoned(today.y, today.m, monday + 7, 0, 0, ctx.timezone),
-    };
-  }
-  if (/\bnext week\b/.test(p)) {
-    const monday = today.d - ((today.weekday + 6) % 7) + 7;
-    return {
-      from: zoned(today.y, today.m, monday, 0, 0, ctx.timezone),
-      to: zoned(today.y, today.m, monday + 7, 0, 0, ctx.timezone),
-    };
-  }
-  const start = parseWhen(
-    /\b(today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{4}-\d{2}-\d{2})\b/.test(p)
-      ? p.replace(/\bat .*$/, '')
-      : 'today',
-    ctx,
-    0,
-  ) as string;
-  const d = new Date(start);
-  const local = localDate(d, ctx.timezone);
+  const period = findPeriod(phrase, ctx);
+  if (period) return { from: period.from, to: period.to };
+  const start = parseWhen(phrase, ctx, 0) ?? parseWhen('today', ctx, 0);
+  const local = localDate(new Date(start as string), ctx.timezone);
   return {
     from: zoned(local.y, local.m, local.d, 0, 0, ctx.timezone),
     to: zoned(local.y, local.m, local.d + 1, 0, 0, ctx.timezone),
@@ -149,12 +92,12 @@ function dayRange(phrase: string, ctx: GrammarContext): { from: string; to: stri
 
 // ---- pieces of commands ----
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
-const PHONE = /\+?\d[\d ().-]{5,}\d/;
+export const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+export const PHONE = /\+?\d[\d ().-]{5,}\d/;
 const DOMAIN = /\b(?:https?:\/\/)?((?:[a-z0-9-]+\.)+[a-z]{2,})\b/i;
 const PRONOUN = /^(him|her|them|it|this|that|this one|that one|the same)$/i;
 
-function clean(s: string): string {
+export function clean(s: string): string {
   return s
     .trim()
     .replace(/^["'“”‘’]+|["'“”‘’]+$/g, '')
@@ -163,12 +106,19 @@ function clean(s: string): string {
 }
 
 /** A record named in the text, or the one last mentioned when the text is a pronoun. */
-function target(
+export function target(
   words: string,
   object: string | undefined,
   ctx: GrammarContext,
 ): { object?: string; id?: string; name?: string } | undefined {
-  const w = clean(words).replace(/^(the|a|an) /i, '');
+  let w = clean(words).replace(/^(the|a|an|my|our) /i, '');
+  // "the Initech lead", "the Onboarding project": the last word says the kind.
+  const tail = w.match(new RegExp(`^(.+?)\\s+(${OBJECT_ALT})$`, 'i'));
+  const named = tail ? objectOf(tail[2]) : undefined;
+  if (tail && named && (!object || object === named || object === 'tasks')) {
+    w = tail[1] as string;
+    object = named;
+  }
   const possessive = w.match(/^(his|her|their|its)$/i);
   if (PRONOUN.test(w) || possessive || !w) {
     const recent = object ? ctx.recent.find((r) => r.object === object) : ctx.recent[0];
@@ -177,7 +127,7 @@ function target(
   return { ...(object ? { object } : {}), name: w };
 }
 
-function amountOf(text: string): { amount?: string; currency?: string } {
+export function amountOf(text: string): { amount?: string; currency?: string } {
   const m = text.match(/([€$£])?\s?(\d[\d,]*(?:\.\d+)?)\s?(k|m)?\b\s*(eur|usd|gbp|pln|chf|€|\$|£)?/i);
   if (!m) return {};
   let value = Number((m[2] as string).replace(/,/g, ''));
@@ -188,17 +138,21 @@ function amountOf(text: string): { amount?: string; currency?: string } {
   return { amount: String(value), ...(currency ? { currency } : {}) };
 }
 
-function splitName(full: string): { firstName: string; lastName?: string } {
+export function splitName(full: string): { firstName: string; lastName?: string } {
   const parts = full.trim().split(/\s+/);
   const first = parts.shift() ?? full;
   return parts.length ? { firstName: first, lastName: parts.join(' ') } : { firstName: first };
 }
 
 /** Field words → field keys, by the kind of record. */
-function fieldKey(word: string, object: string | undefined): { key: string; object?: string } | undefined {
-  const w = word.toLowerCase().replace(/ (number|address)$/, '');
+export function fieldKey(word: string, object: string | undefined): { key: string; object?: string } | undefined {
+  const w = word
+    .toLowerCase()
+    .replace(/^new /, '')
+    .replace(/(.) (number|address)$/, '$1');
   if (/^e-?mail$/.test(w)) return { key: 'email' };
-  if (/^(phone|mobile|telephone|cell)$/.test(w)) return { key: object === 'contacts' || !object ? 'phones' : 'phone' };
+  if (/^(phone|mobile|telephone|cell|number|new number)$/.test(w))
+    return { key: object === 'contacts' || !object ? 'phones' : 'phone' };
   if (/^(job ?title|position|role)$/.test(w)) return { key: 'jobTitle', object: 'contacts' };
   if (w === 'title') return { key: object === 'tasks' ? 'title' : 'jobTitle' };
   if (/^(company|organi[sz]ation|employer)$/.test(w))
@@ -219,10 +173,10 @@ function fieldKey(word: string, object: string | undefined): { key: string; obje
     return { key: object === 'contacts' ? 'firstName' : object === 'leads' ? 'contactName' : 'name' };
   return undefined;
 }
-const FIELD_ALT =
-  'e-?mail(?: address)?|phone(?: number)?|mobile(?: number)?|telephone(?: number)?|job ?title|title|position|company|organi[sz]ation|employer|amount|value|currency|status|priority|due date|due|deadline|website|site|url|domain|industry|linkedin|first name|last name|surname|description|name';
+export const FIELD_ALT =
+  'e-?mail(?: address)?|phone(?: number)?|(?:new )?number|mobile(?: number)?|telephone(?: number)?|job ?title|title|position|company|organi[sz]ation|employer|amount|value|currency|status|priority|due date|due|deadline|website|site|url|domain|industry|linkedin|first name|last name|surname|description|name';
 
-function fieldValue(key: string, raw: string, ctx: GrammarContext): unknown {
+export function fieldValue(key: string, raw: string, ctx: GrammarContext): unknown {
   const v = clean(raw);
   if (key === 'email') return v.match(EMAIL)?.[0] ?? v;
   if (key === 'phones') return [v.match(PHONE)?.[0]?.trim() ?? v];
@@ -237,9 +191,9 @@ function fieldValue(key: string, raw: string, ctx: GrammarContext): unknown {
 
 // ---- the commands ----
 
-type Rule = (text: string, ctx: GrammarContext) => Understanding | undefined;
+export type Rule = (text: string, ctx: GrammarContext) => Understanding | undefined;
 
-const calls = (...list: PlannedCall[]): Understanding => ({ calls: list });
+export const calls = (...list: PlannedCall[]): Understanding => ({ calls: list });
 
 const rules: Rule[] = [
   // help
@@ -275,15 +229,19 @@ const rules: Rule[] = [
     return undefined;
   },
 
-  // reminders
+  // everyday wording (offline-everyday.ts): counts and sums, periods, "X from Y as a contact", …
+  ...everydayRules,
+
+  // reminders: the time may come anywhere ("remind me in 2 hours to call Jan", "… tomorrow at 9")
   (t, ctx) => {
     const m = t.match(/^remind me (?:to |about |of )?(.+)$/i);
     if (!m) return undefined;
     const rest = m[1] as string;
-    const when = rest.match(new RegExp(`\\s+((?:${DATE_PHRASE})?(?:\\s*(?:${TIME_PHRASE}))?)$`, 'i'));
-    const phrase = when?.[1]?.trim() ?? '';
-    const title = clean(phrase ? rest.slice(0, rest.length - (when?.[0].length ?? 0)) : rest);
-    const at = parseWhen(phrase, ctx) ?? parseWhen('tomorrow', ctx);
+    const found = findTime(rest.replace(/\bmorning\b/i, 'at 9am'), ctx);
+    const title = clean(
+      withoutTime(rest.replace(/\bmorning\b/i, 'at 9am'), found).replace(/^(?:to|about|of|that)\s+/i, ''),
+    );
+    const at = found?.at ?? parseWhen('tomorrow', ctx);
     return calls({ toolName: 'create_reminder', input: { title: title.charAt(0).toUpperCase() + title.slice(1), at } });
   },
 
@@ -293,7 +251,8 @@ const rules: Rule[] = [
       /^(?:what'?s|what is|show me|show)\s+(?:on\s+|my (?:calendar|agenda|schedule)\s*)(today|tomorrow|this week|next week|on \w+|\w+day|\d{4}-\d{2}-\d{2})?/i,
     );
     if (!m) return undefined;
-    return calls({ toolName: 'whats_on', input: dayRange(m[1] ?? 'today', ctx) });
+    // The day may come anywhere ("what is on my calendar tomorrow"): the whole sentence is read.
+    return calls({ toolName: 'whats_on', input: dayRange(m[1] ?? t, ctx) });
   },
   (t, ctx) => {
     const m = t.match(
@@ -567,7 +526,7 @@ const rules: Rule[] = [
   (t, ctx) => {
     const m = t.match(
       new RegExp(
-        `^(?:find|search(?: for)?|look ?up|who is|where is|show(?: me)?|open|get|details (?:of|for)) (?:the )?(?:(${OBJECT_ALT}) )?(?:named |called |with |for )?(.+)$`,
+        `^(?:find|search(?: for)?|look ?up|who is|where is|show(?: me)?|open|get|details (?:of|for)|tell me about|what do we know about|info on|information on|pull up) (?:the )?(?:(${OBJECT_ALT}) )?(?:named |called |with |for |everyone at |everyone from |people at |people from )?(.+)$`,
         'i',
       ),
     );
@@ -576,14 +535,14 @@ const rules: Rule[] = [
     const query = clean(m[2] as string);
     const ref = target(query, object, ctx);
     if (ref?.id) return calls({ toolName: 'get_record', input: { ...ref, related: true } });
-    if (/^(show|open|details|who|where)/i.test(t) && !object)
+    if (/^(show|open|details|who|where|tell|what do we know|info|information|pull)/i.test(t) && !object)
       return calls({ toolName: 'get_record', input: { name: query, related: true } });
     if (object) return calls({ toolName: 'list_records', input: { object, query } });
     return calls({ toolName: 'search_records', input: { query } });
   },
 ];
 
-function createFields(object: string, rest: string, ctx: GrammarContext): Record<string, unknown> {
+export function createFields(object: string, rest: string, ctx: GrammarContext): Record<string, unknown> {
   const email = rest.match(EMAIL)?.[0];
   let text = email ? rest.replace(email, ' ') : rest;
   // Only people have phone numbers here; elsewhere digits are amounts and dates.
@@ -662,10 +621,12 @@ function createFields(object: string, rest: string, ctx: GrammarContext): Record
 
 /** What the user asked for, as tool calls, or a reply when no tool is needed. */
 export function understand(utterance: string, ctx: GrammarContext): Understanding {
-  const text = utterance
-    .trim()
-    .replace(/\s+/g, ' ')
-    .replace(/[.!]+$/, '');
+  const said = utterance.trim().replace(/\s+/g, ' ');
+  // A contraction opening the sentence is written out ("what's" → "what is"); the rest of the text,
+  // which may be a note's body, stays as typed.
+  const [first = '', ...others] = said.split(' ');
+  const opened = /['’]/.test(first) ? [expandContractions(first), ...others].join(' ') : said;
+  const text = withoutFiller(opened).replace(/[.!]+$/, '');
   if (!text) return { text: HELP_TEXT };
   for (const rule of rules) {
     const result = rule(text, ctx);
@@ -750,6 +711,19 @@ function replyOne({ toolName, output, denied }: ToolOutcome): string {
       const total =
         typeof o.total === 'number' && o.total > list.length ? ` (showing ${list.length} of ${o.total})` : '';
       return `Found ${list.length}${total}:\n${list.map((r) => `- ${link(r)}${r.object && toolName === 'search_records' ? ` · ${SINGULAR[r.object] ?? r.object}` : ''}`).join('\n')}`;
+    }
+    case 'count_records': {
+      const what = String(o.object ?? 'records');
+      const n = Number(o.count ?? 0);
+      const noun = n === 1 ? (SINGULAR[what] ?? what) : what;
+      const sums = (o.sums ?? []) as Array<{ currency: string | null; amount: string }>;
+      if (!sums.length) return `${n.toLocaleString('en-GB')} ${noun}.`;
+      const money = sums
+        .map((x) =>
+          `${Number(x.amount).toLocaleString('en-GB', { maximumFractionDigits: 2 })} ${x.currency ?? ''}`.trim(),
+        )
+        .join(' + ');
+      return `${n.toLocaleString('en-GB')} ${noun}, worth ${money} in total.`;
     }
     case 'get_record': {
       const r = o.record as Compact;

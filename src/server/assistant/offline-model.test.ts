@@ -3,6 +3,7 @@
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { AGENTS, systemPrompt } from './agents.ts';
+import { reply } from './offline-grammar.ts';
 import { createOfflineModel } from './offline-model.ts';
 
 const model = createOfflineModel();
@@ -295,5 +296,236 @@ describe('the offline model understands its documented commands', () => {
       type: 'text',
       text: `Created contact [Jan Kowalski](/contacts/${JAN.id}). Shall I add their email?`,
     });
+  });
+});
+
+// Everyday wording, as salespeople write (issue 22 item 3). NOW is Monday 23 November 2026, 10:00
+// in Warsaw; "next Tuesday" said on that Monday is 1 December (the rule is in docs/assistant.md).
+const NOV_WEEK = { from: '2026-11-23T00:00:00+01:00', to: '2026-11-30T00:00:00+01:00' };
+const EVERYDAY: Array<[utterance: string, tool: string, input: Record<string, unknown>]> = [
+  [
+    'add Maria Chen from Acme as a contact',
+    'create_record',
+    { object: 'contacts', fields: { firstName: 'Maria', lastName: 'Chen', organizationId: 'Acme' } },
+  ],
+  [
+    'Please save Tom Hardy at Initech as a new lead',
+    'create_record',
+    { object: 'leads', fields: { contactName: 'Tom Hardy', companyName: 'Initech' } },
+  ],
+  [
+    'what deals are closing this month?',
+    'list_records',
+    {
+      object: 'deals',
+      where: [
+        { field: 'closeDate', op: 'gte', value: '2026-11-01' },
+        { field: 'closeDate', op: 'lt', value: '2026-12-01' },
+      ],
+      sort: 'closeDate',
+    },
+  ],
+  ['how many contacts do we have?', 'count_records', { object: 'contacts' }],
+  [
+    'what is the total value of my open deals?',
+    'count_records',
+    { object: 'deals', filters: { status: 'open' }, mine: true, sum: 'amount' },
+  ],
+  [
+    'how many open deals over 10k',
+    'count_records',
+    { object: 'deals', filters: { status: 'open' }, where: [{ field: 'amount', op: 'gt', value: '10000' }] },
+  ],
+  [
+    'pipeline value this quarter',
+    'count_records',
+    {
+      object: 'deals',
+      filters: { status: 'open' },
+      where: [
+        { field: 'closeDate', op: 'gte', value: '2026-10-01' },
+        { field: 'closeDate', op: 'lt', value: '2027-01-01' },
+      ],
+      sum: 'amount',
+    },
+  ],
+  ['count my leads', 'count_records', { object: 'leads', mine: true }],
+  [
+    'create a task to send Maria the quote tomorrow',
+    'create_record',
+    { object: 'tasks', fields: { title: 'Send Maria the quote', dueAt: '2026-11-24T17:00:00+01:00' } },
+  ],
+  [
+    'add a task to call the Globex buyer on friday at 11 high priority',
+    'create_record',
+    {
+      object: 'tasks',
+      fields: { title: 'Call the Globex buyer', dueAt: '2026-11-27T11:00:00+01:00', priority: 'high' },
+    },
+  ],
+  [
+    'schedule a meeting with Maria next Tuesday at 10',
+    'create_event',
+    { title: 'Meeting with Maria', startAt: '2026-12-01T10:00:00+01:00', attendees: ['Maria'] },
+  ],
+  [
+    'book a call with Anna and Jan tomorrow at 3pm about pricing',
+    'create_event',
+    { title: 'Call: pricing', startAt: '2026-11-24T15:00:00+01:00', attendees: ['Anna', 'Jan'] },
+  ],
+  [
+    'remind me to follow up with Globex tomorrow at 10am',
+    'create_reminder',
+    { title: 'Follow up with Globex', at: '2026-11-24T10:00:00+01:00' },
+  ],
+  ['push the Globex Rollout deal to negotiation', 'move_deal_stage', { name: 'Globex Rollout', stage: 'negotiation' }],
+  ['we won Acme Website!', 'move_deal_stage', { name: 'Acme Website', stage: 'Won' }],
+  ['we lost the Initech deal', 'move_deal_stage', { name: 'Initech', stage: 'Lost' }],
+  ['mark Support renewal as won', 'move_deal_stage', { name: 'Support renewal', stage: 'Won' }],
+  [
+    "Anna Nowak's phone is +48 600 100 200",
+    'update_record',
+    { object: 'contacts', name: 'Anna Nowak', fields: { phones: ['+48 600 100 200'] } },
+  ],
+  [
+    "Maria's email is maria.chen@acme.example",
+    'update_record',
+    { object: 'contacts', name: 'Maria', fields: { email: 'maria.chen@acme.example' } },
+  ],
+  ['anything overdue?', 'my_tasks', { range: 'overdue' }],
+  ["what's overdue", 'my_tasks', { range: 'overdue' }],
+  [
+    'postpone Quarterly review to next Monday 11:00',
+    'move_event',
+    { name: 'Quarterly review', startAt: '2026-11-30T11:00:00+01:00' },
+  ],
+  ['reschedule the demo to friday 2pm', 'move_event', { name: 'demo', startAt: '2026-11-27T14:00:00+01:00' }],
+  ['actually, bring her back', 'restore_record', { object: 'contacts', id: JAN.id }],
+  ['undo that', 'restore_record', { object: 'contacts', id: JAN.id }],
+  [
+    "what's due next week?",
+    'list_records',
+    {
+      object: 'tasks',
+      where: [
+        { field: 'dueAt', op: 'gte', value: '2026-11-30T00:00:00+01:00' },
+        { field: 'dueAt', op: 'lt', value: '2026-12-07T00:00:00+01:00' },
+      ],
+    },
+  ],
+  [
+    'which leads came in this week',
+    'list_records',
+    {
+      object: 'leads',
+      where: [
+        { field: 'createdAt', op: 'gte', value: NOV_WEEK.from },
+        { field: 'createdAt', op: 'lt', value: NOV_WEEK.to },
+      ],
+    },
+  ],
+  ['can you show me my tasks this week please', 'my_tasks', { range: 'this_week' }],
+  ['could you find Jan Kowalski', 'search_records', { query: 'Jan Kowalski' }],
+  [
+    "what's on my calendar tomorrow",
+    'whats_on',
+    { from: '2026-11-24T00:00:00+01:00', to: '2026-11-25T00:00:00+01:00' },
+  ],
+  ["what's on next week", 'whats_on', { from: '2026-11-30T00:00:00+01:00', to: '2026-12-07T00:00:00+01:00' }],
+  [
+    'remind me to renew the contract next Tuesday',
+    'create_reminder',
+    { title: 'Renew the contract', at: '2026-12-01T09:00:00+01:00' },
+  ],
+  ['how much is in the pipeline?', 'count_records', { object: 'deals', filters: { status: 'open' }, sum: 'amount' }],
+  [
+    'number of won deals this year',
+    'count_records',
+    {
+      object: 'deals',
+      filters: { status: 'won' },
+      where: [
+        { field: 'closeDate', op: 'gte', value: '2026-01-01' },
+        { field: 'closeDate', op: 'lt', value: '2027-01-01' },
+      ],
+    },
+  ],
+  [
+    'total won this year',
+    'count_records',
+    {
+      object: 'deals',
+      filters: { status: 'won' },
+      where: [
+        { field: 'closeDate', op: 'gte', value: '2026-01-01' },
+        { field: 'closeDate', op: 'lt', value: '2027-01-01' },
+      ],
+      sum: 'amount',
+    },
+  ],
+  ['show me the biggest deals', 'list_records', { object: 'deals', sort: '-amount', limit: 10 }],
+  ['what do I have tomorrow', 'whats_on', { from: '2026-11-24T00:00:00+01:00', to: '2026-11-25T00:00:00+01:00' }],
+  [
+    'I finished the task Send offer',
+    'update_record',
+    { object: 'tasks', name: 'Send offer', fields: { status: 'done' } },
+  ],
+  [
+    'when am I free with Anna tomorrow',
+    'find_free_slot',
+    {
+      members: ['me', 'Anna'],
+      durationMinutes: 30,
+      from: '2026-11-24T00:00:00+01:00',
+      to: '2026-11-25T00:00:00+01:00',
+    },
+  ],
+  ['change the stage of Acme Website to proposal', 'move_deal_stage', { name: 'Acme Website', stage: 'proposal' }],
+  ['remind me in 2 hours to call Jan', 'create_reminder', { title: 'Call Jan', at: '2026-11-23T12:00:00+01:00' }],
+  [
+    "Jan's new number is +48 111 222 333",
+    'update_record',
+    { object: 'contacts', name: 'Jan', fields: { phones: ['+48 111 222 333'] } },
+  ],
+  ['tell me about Globex', 'get_record', { name: 'Globex', related: true }],
+  ['delete the Initech lead', 'delete_record', { object: 'leads', name: 'Initech' }],
+  ['push the demo to next week', 'move_event', { name: 'demo', startAt: '2026-11-30T09:00:00+01:00' }],
+  [
+    'move the Budget review meeting to Wednesday at 2pm',
+    'move_event',
+    { name: 'Budget review', startAt: '2026-11-25T14:00:00+01:00' },
+  ],
+];
+
+describe('the offline model understands everyday wording', () => {
+  it(`maps ${EVERYDAY.length} everyday phrasings to the expected tool calls`, async () => {
+    const wrong: string[] = [];
+    for (const [utterance, tool, input] of EVERYDAY) {
+      const calls = await callsFor(utterance);
+      const ok =
+        calls.length === 1 && calls[0]?.tool === tool && JSON.stringify(calls[0]?.input) === JSON.stringify(input);
+      if (!ok) wrong.push(`${utterance} → ${JSON.stringify(calls)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('reads "tomorrow at 10am" as 10:00, not 09:00', async () => {
+    const [call] = await callsFor('remind me to call Jan tomorrow at 10am');
+    expect(call?.input).toMatchObject({ at: '2026-11-24T10:00:00+01:00' });
+  });
+
+  it('answers thanks and greetings in words, and phrases counts and sums', async () => {
+    const thanks = await model.doGenerate({ prompt: prompt('thanks!') });
+    expect(thanks.content).toEqual([{ type: 'text', text: "You're welcome." }]);
+    const counted = reply([
+      {
+        toolName: 'count_records',
+        output: { ok: true, object: 'deals', count: 3, sums: [{ currency: 'EUR', amount: '45000.00' }] },
+      },
+    ]);
+    expect(counted).toBe('3 deals, worth 45,000 EUR in total.');
+    expect(reply([{ toolName: 'count_records', output: { ok: true, object: 'contacts', count: 1 } }])).toBe(
+      '1 contact.',
+    );
   });
 });

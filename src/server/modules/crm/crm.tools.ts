@@ -9,7 +9,7 @@ import { NOTE_KINDS, RECORD_KINDS, RELATABLE, TASK_STATUSES } from './kinds.ts';
 import type { LeadsService } from './leads.service.ts';
 import { MERGEABLE, type MergeService } from './merge.service.ts';
 import type { PipelinesService } from './pipelines.service.ts';
-import type { Filter } from './query.ts';
+import { FILTER_OPS, type Filter } from './query.ts';
 import { coerceFields, compact, OBJECTS, recordRefs, visibleFields } from './record-refs.ts';
 import type { RecordsService } from './records.service.ts';
 import type { SearchService } from './search.service.ts';
@@ -44,6 +44,33 @@ const fieldsSchema = z
   .record(z.string(), z.unknown())
   .describe('Field values by field key, e.g. {"firstName":"Jan","email":"jan@example.com"}');
 const parentObject = z.enum(RELATABLE);
+const whereSchema = z
+  .array(
+    z.strictObject({
+      field: z.string().min(1).max(100),
+      op: z.enum(FILTER_OPS),
+      value: z.union([z.string(), z.number(), z.boolean()]),
+    }),
+  )
+  .max(10)
+  .optional()
+  .describe('Conditions beyond equality, e.g. [{"field":"closeDate","op":"lte","value":"2026-12-31"}]');
+
+/** The list filters a tool's `filters` (field equals value), `where` and `mine` say. */
+function filtersOf(input: {
+  filters?: Record<string, string | number | boolean> | undefined;
+  where?: Array<{ field: string; op: Filter['op']; value: string | number | boolean }> | undefined;
+  mine?: boolean | undefined;
+}): Filter[] {
+  const filters: Filter[] = Object.entries(input.filters ?? {}).map(([field, value]) => ({
+    field,
+    op: 'eq',
+    value: String(value),
+  }));
+  for (const w of input.where ?? []) filters.push({ field: w.field, op: w.op, value: String(w.value) });
+  if (input.mine) filters.push({ field: 'ownerId', op: 'eq', value: 'me' });
+  return filters;
+}
 
 /** Field keys per object, for the tool descriptions (the service validates the values). */
 const guides = new WeakMap<RecordsService, string>();
@@ -113,18 +140,14 @@ const listRecords = tool({
     object: objectSchema,
     query: z.string().max(200).optional(),
     filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    where: whereSchema,
     sort: z.string().max(100).optional(),
     mine: z.boolean().optional(),
     limit: z.number().int().min(1).max(MAX_LIST).optional(),
   }),
   output: 'total and records (object, id, name, link, fields)',
   async execute({ actor, deps }, input) {
-    const filters: Filter[] = Object.entries(input.filters ?? {}).map(([field, value]) => ({
-      field,
-      op: 'eq',
-      value: String(value),
-    }));
-    if (input.mine) filters.push({ field: 'ownerId', op: 'eq', value: 'me' });
+    const filters = filtersOf(input);
     const result = await deps.records.list(actor, input.object, {
       q: input.query || undefined,
       filters,
@@ -136,6 +159,36 @@ const listRecords = tool({
       total: result.page.total,
       records: result.data.map((r) => compact(input.object, r, visibleFields(r))),
     };
+  },
+});
+
+const countRecords = tool({
+  name: 'count_records',
+  title: 'Count',
+  group: 'read',
+  permissions: kindPermissions('read'),
+  confirm: false,
+  readOnly: true,
+  untrustedOutput: false,
+  description:
+    'How many records of one kind match (the same filters as list_records), and with sum="amount" their total amount by currency, e.g. the value of open deals closing this quarter.',
+  input: z.strictObject({
+    object: objectSchema,
+    filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    where: whereSchema,
+    mine: z.boolean().optional(),
+    sum: z.enum(['amount']).optional(),
+  }),
+  output: 'count, and sums by currency when asked',
+  async execute({ actor, deps }, input) {
+    const filters = filtersOf(input);
+    const counted = await deps.records.list(actor, input.object, { filters, limit: 1, count: true });
+    const sums = input.sum
+      ? (await deps.records.summarize(actor, input.object, { groupBy: 'currency', sum: input.sum, filters })).map(
+          (g) => ({ currency: g.key, amount: g.sum ?? '0', count: g.count }),
+        )
+      : undefined;
+    return { object: input.object, count: counted.page.total ?? 0, ...(sums ? { sums } : {}) };
   },
 });
 
@@ -599,6 +652,7 @@ const mergeRecords = tool({
 export const CRM_TOOLS = [
   searchRecords,
   listRecords,
+  countRecords,
   getRecord,
   createRecord,
   updateRecord,
