@@ -556,6 +556,10 @@ describe('tenant isolation through every route', () => {
         payload: { granteeType: 'user', granteeId: a.user.id, access: 'full' },
       };
       crmRoutes[`/api/v1/${resource}/:id/shares/:shareId`] = { id: recordId };
+      crmRoutes[`/api/v1/${resource}/:id/merge`] = {
+        id: recordId,
+        payload: { sourceId: '01936b7e-0000-7000-8000-0000000000fe' },
+      };
     }
 
     // Workspace B's id for every route parameter, and a body the route would accept; a route
