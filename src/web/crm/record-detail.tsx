@@ -264,6 +264,23 @@ function Fields({ resource, record, fields }: { resource: string; record: CrmRec
     if (f.type === 'userRefs') {
       return (v as string[]).map((u) => members.data?.find((m) => m.userId === u)?.name ?? '').join(', ');
     }
+    if (f.type === 'image') {
+      // Pictures imported with a vCard are data: URIs; the page's CSP shows those, not remote images.
+      return String(v).startsWith('data:image/') ? (
+        <img
+          src={String(v)}
+          alt={`${f.label} of ${recordTitle(resource, record)}`}
+          width={72}
+          height={72}
+          style={{ objectFit: 'cover', borderRadius: 8 }}
+          data-testid="record-photo"
+        />
+      ) : (
+        <Anchor href={String(v)} target="_blank" rel="noopener noreferrer">
+          {String(v)}
+        </Anchor>
+      );
+    }
     if (f.type === 'url') {
       return (
         <Anchor href={String(v)} target="_blank" rel="noopener noreferrer">

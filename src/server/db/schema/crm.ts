@@ -128,6 +128,8 @@ export const contacts = pgTable(
     leadScore: integer('lead_score'),
     address: jsonb('address').$type<Address>(),
     linkedinUrl: text('linkedin_url'),
+    /** A picture of the person: a web address, or a data: URI of an image (from a vCard's PHOTO). */
+    photo: text('photo'),
     xHandle: text('x_handle'),
     notes: text('notes'),
     lastContactedAt: timestamp('last_contacted_at', { withTimezone: true }),

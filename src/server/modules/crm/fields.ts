@@ -9,6 +9,8 @@ export type FieldType =
   | 'longText'
   | 'email'
   | 'url'
+  /** A picture: an http(s) address, or a data: URI of a PNG, JPEG, GIF or WebP image (≤ 256 KB). */
+  | 'image'
   | 'phone'
   | 'enum'
   | 'int'
@@ -84,6 +86,15 @@ export function inputSchema(field: FieldDef): z.ZodType {
       return z
         .url({ protocol: /^https?$/, message: 'must be a web address starting with http:// or https://' })
         .max(500);
+    case 'image':
+      return z
+        .string()
+        .trim()
+        .max(350_000, 'must be an image of at most 256 KB')
+        .refine(
+          (v) => /^https?:\/\/\S+$/.test(v) || /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+=*$/.test(v),
+          'must be a web address of an image, or a data:image/… URI',
+        );
     case 'phone':
       return z.string().trim().regex(PHONE, 'must be a phone number');
     case 'enum':

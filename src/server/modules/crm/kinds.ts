@@ -195,6 +195,7 @@ export const contactKind: RecordKind = {
     leadScore: { column: contacts.leadScore, type: 'int', label: 'Lead score', sortable: true, nullable: true },
     address: { column: contacts.address, type: 'address', label: 'Address', nullable: true },
     linkedinUrl: { column: contacts.linkedinUrl, type: 'url', label: 'LinkedIn', nullable: true },
+    photo: { column: contacts.photo, type: 'image', label: 'Photo', nullable: true },
     xHandle: { column: contacts.xHandle, type: 'text', label: 'X', max: 50, nullable: true },
     notes: { column: contacts.notes, type: 'longText', label: 'Notes', nullable: true },
     lastContactedAt: {

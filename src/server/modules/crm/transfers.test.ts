@@ -2,6 +2,7 @@
 // XLSX, vCards as Google Contacts and Outlook export them, and exports limited by visibility.
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
+import ICAL from 'ical.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
@@ -681,6 +682,96 @@ describe('imports from other CRMs', () => {
       ['Olga Open', 'new', 'referral'],
       ['Una Qualified', 'closed_lost', 'import'],
     ]);
+  });
+});
+
+describe('contact photos in vCards', () => {
+  it('keeps PHOTO on import (inline 3.0 bytes, a 4.0 data URI, an address) and exports it readable by vobject', async () => {
+    // A 1×1 PNG.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const vcf = [
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      'N:Pixel;Paula;;;',
+      'FN:Paula Pixel',
+      'EMAIL;TYPE=INTERNET:paula@photo.example',
+      `PHOTO;ENCODING=b;TYPE=PNG:${png.slice(0, 40)}`,
+      ` ${png.slice(40)}`,
+      'CATEGORIES:photo-test',
+      'END:VCARD',
+      'BEGIN:VCARD',
+      'VERSION:4.0',
+      'FN:Quentin Quad',
+      'N:Quad;Quentin;;;',
+      `PHOTO:data:image/png;base64,${png}`,
+      'CATEGORIES:photo-test',
+      'END:VCARD',
+      'BEGIN:VCARD',
+      'VERSION:4.0',
+      'FN:Rita Remote',
+      'N:Remote;Rita;;;',
+      'PHOTO:https://images.example/rita.jpg',
+      'CATEGORIES:photo-test',
+      'END:VCARD',
+      '',
+    ].join('\r\n');
+    const res = await upload(
+      owner,
+      '/api/v1/imports',
+      { objectType: 'contacts' },
+      { name: 'photos.vcf', content: Buffer.from(vcf) },
+    );
+    expect(res.statusCode, res.body).toBe(202);
+    expect(await finished(owner, 'imports', res.json().data.id)).toMatchObject({ status: 'succeeded', createdRows: 3 });
+    const people = (await api(owner, 'GET', '/api/v1/contacts?filter[tag]=photo-test&sort=firstName')).json().data;
+    expect(people.map((c: { photo: string }) => c.photo)).toEqual([
+      `data:image/png;base64,${png}`,
+      `data:image/png;base64,${png}`,
+      'https://images.example/rita.jpg',
+    ]);
+    // A photo that is not an image is refused with a field message.
+    const bad = await api(owner, 'POST', '/api/v1/contacts', { firstName: 'X', photo: 'javascript:alert(1)' });
+    expect(bad.json().error.details.fields).toEqual([
+      { field: 'body.photo', message: 'must be a web address of an image, or a data:image/… URI' },
+    ]);
+    for (const version of ['3.0', '4.0']) {
+      const out = await api(owner, 'POST', '/api/v1/exports', {
+        objectType: 'contacts',
+        format: 'vcf',
+        vcardVersion: version,
+        query: { 'filter[tag]': 'photo-test', sort: 'firstName' },
+      });
+      const done = await finished(owner, 'exports', out.json().data.id);
+      const file = (await t.app.inject({ url: done.downloadUrl, headers: bearer(owner.accessToken) })).body;
+      const photos = python<Array<{ value: string; params: Record<string, string[]> }>>(
+        [
+          'import base64, json, sys, vobject',
+          'out = []',
+          'for c in vobject.readComponents(sys.stdin.read()):',
+          '    p = c.photo',
+          '    v = p.value',
+          '    out.append({"value": base64.b64encode(v).decode() if isinstance(v, bytes) else v, "params": p.params})',
+          'print(json.dumps(out))',
+        ].join('\n'),
+        file,
+      );
+      if (version === '3.0') {
+        // vobject decodes the inline bytes: they are the same PNG.
+        expect(photos.map((p) => p.value)).toEqual([png, png, 'https://images.example/rita.jpg']);
+      } else {
+        // vobject reads vCard 3.0 rules only (it splits 4.0's data: URI at its comma); ical.js
+        // reads 4.0 (RFC 6350) as jCard.
+        const cards = ICAL.parse(file) as unknown as Array<[string, Array<[string, object, string, string]>]>;
+        const values = (Array.isArray(cards[0]) ? cards : [cards]).map(
+          (card) => (card as [string, Array<[string, object, string, string]>])[1].find((p) => p[0] === 'photo')?.[3],
+        );
+        expect(values).toEqual([
+          `data:image/png;base64,${png}`,
+          `data:image/png;base64,${png}`,
+          'https://images.example/rita.jpg',
+        ]);
+      }
+    }
   });
 });
 

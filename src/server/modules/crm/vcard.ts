@@ -15,6 +15,8 @@ export interface VCardContact {
   linkedinUrl?: string;
   website?: string;
   notes?: string;
+  /** An image address or a data: URI, from PHOTO. */
+  photo?: string;
   tags: string[];
 }
 
@@ -114,6 +116,26 @@ function unescapeText(value: string): string {
 
 const isPreferred = (p: Property) => p.params.TYPE?.includes('pref') || p.params.PREF !== undefined;
 
+/** Photos larger than this are left out (the contact is still imported). */
+const MAX_PHOTO_CHARS = 350_000;
+const IMAGE_TYPES: Record<string, string> = { jpeg: 'jpeg', jpg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
+
+/**
+ * A PHOTO as a web address or a data: URI. 4.0 writes a URI (`data:image/jpeg;base64,…` or
+ * `https://…`); 3.0 and 2.1 write the bytes inline (`ENCODING=b` or `BASE64`, `TYPE=JPEG`).
+ */
+function photoOf(p: Property | undefined): string | undefined {
+  if (!p) return undefined;
+  const value = p.value.replace(/\s+/g, '');
+  let uri: string | undefined;
+  if (/^https?:\/\//i.test(value) || /^data:image\//i.test(value)) uri = value;
+  else if (p.params.ENCODING?.some((e) => e === 'b' || e === 'base64')) {
+    const type = IMAGE_TYPES[(p.params.TYPE ?? []).find((t) => IMAGE_TYPES[t]) ?? 'jpeg'] as string;
+    if (/^[A-Za-z0-9+/]+=*$/.test(value)) uri = `data:image/${type};base64,${value}`;
+  }
+  return uri && uri.length <= MAX_PHOTO_CHARS ? uri : undefined;
+}
+
 /** Every contact in a .vcf file; cards without any name or email are skipped. */
 export function parseVCards(text: string): VCardContact[] {
   const cards: Property[][] = [];
@@ -164,6 +186,7 @@ export function parseVCards(text: string): VCardContact[] {
     const linkedin = urls.find((u) => /linkedin\.com/i.test(u));
     const website = urls.find((u) => !/linkedin\.com|twitter\.com|x\.com|facebook\.com/i.test(u));
     const note = one('NOTE');
+    const photo = photoOf(one('PHOTO'));
     const categories = one('CATEGORIES');
     const contact: VCardContact = {
       firstName: firstName || lastName,
@@ -191,6 +214,7 @@ export function parseVCards(text: string): VCardContact[] {
     if (linkedin) contact.linkedinUrl = /^https?:/i.test(linkedin) ? linkedin : `https://${linkedin}`;
     if (website) contact.website = website;
     if (note) contact.notes = unescapeText(note.value);
+    if (photo) contact.photo = photo;
     return [contact];
   });
 }
@@ -233,8 +257,17 @@ export interface VCardSource {
   address?: { street?: string; city?: string; region?: string; postalCode?: string; country?: string } | null;
   linkedinUrl?: string | null;
   notes?: string | null;
+  photo?: string | null;
   tags?: string[];
   updatedAt?: Date;
+}
+
+/** PHOTO as each version writes it: a URI in 4.0; in 3.0 inline bytes, or a URI value. */
+function photoLine(photo: string, v4: boolean): string {
+  if (v4) return `PHOTO:${photo}`;
+  const data = /^data:image\/(\w+);base64,(.+)$/.exec(photo);
+  if (data) return `PHOTO;ENCODING=b;TYPE=${(data[1] as string).toUpperCase()}:${data[2]}`;
+  return `PHOTO;VALUE=uri:${photo}`;
 }
 
 export function formatVCard(c: VCardSource, version: '3.0' | '4.0' = '4.0'): string {
@@ -263,6 +296,7 @@ export function formatVCard(c: VCardSource, version: '3.0' | '4.0' = '4.0'): str
   if (c.linkedinUrl)
     lines.push(v4 ? `URL;TYPE=linkedin:${c.linkedinUrl}` : `X-SOCIALPROFILE;TYPE=linkedin:${c.linkedinUrl}`);
   if (c.notes) lines.push(`NOTE:${esc(c.notes)}`);
+  if (c.photo) lines.push(photoLine(c.photo, v4));
   if (c.tags?.length) lines.push(`CATEGORIES:${c.tags.map(esc).join(',')}`);
   lines.push(`UID:${v4 ? 'urn:uuid:' : ''}${c.id}`);
   if (c.updatedAt)
