@@ -285,3 +285,72 @@ test('merge a duplicate contact from its page: choose a value, and its note move
   await expect(page.getByText('CTO')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('merged-contact.png'), fullPage: true });
 });
+
+test('lists: names are links, columns can be hidden, bulk actions change many records; the board fits at 1440 px', async ({
+  page,
+  request,
+}, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  const login = await request.post('/api/v1/auth/login', { data: { email: team.ownerEmail, password: PASSWORD } });
+  const auth = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  for (const name of ['Bulk One', 'Bulk Two', 'Bulk Three']) {
+    await request.post('/api/v1/leads', { headers: auth, data: { contactName: name, companyName: 'Bulk Co' } });
+  }
+  await signIn(page, team.ownerEmail);
+  await page.goto('/leads');
+  const table = page.getByTestId('leads-table');
+  // A real link: the address is there for middle-click and "open in new tab".
+  const link = table.getByRole('link', { name: 'Bulk One' });
+  await expect(link).toHaveAttribute('href', /^\/leads\/[0-9a-f-]{36}$/);
+
+  // Hide the Company column; it stays hidden after a reload.
+  await page.getByRole('button', { name: 'Columns' }).click();
+  await page.getByRole('checkbox', { name: 'Company' }).uncheck();
+  await page.keyboard.press('Escape');
+  await expect(table.getByRole('columnheader', { name: 'Company' })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('leads-table').getByRole('columnheader', { name: 'Company' })).toHaveCount(0);
+
+  // Select the three leads and set their status, then tag them.
+  for (const name of ['Bulk One', 'Bulk Two', 'Bulk Three']) {
+    await page
+      .getByRole('row', { name: new RegExp(name) })
+      .getByRole('checkbox')
+      .check();
+  }
+  await page.getByRole('button', { name: '3 selected: actions' }).click();
+  await page.getByRole('menuitem', { name: 'Set status…' }).click();
+  await page.getByRole('dialog').getByRole('combobox', { name: 'Status' }).click();
+  await page.getByRole('option', { name: 'Qualified' }).click();
+  await page.getByRole('button', { name: 'Apply to 3' }).click();
+  await expect(page.getByText('3 updated.')).toBeVisible();
+  await expect(page.getByRole('row', { name: /Bulk Two/ })).toContainText('Qualified');
+  for (const name of ['Bulk One', 'Bulk Two']) {
+    await page
+      .getByRole('row', { name: new RegExp(name) })
+      .getByRole('checkbox')
+      .check();
+  }
+  await page.getByRole('button', { name: '2 selected: actions' }).click();
+  await page.getByRole('menuitem', { name: 'Add a tag…' }).click();
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Tag' }).fill('hot');
+  await page.getByRole('button', { name: 'Apply to 2' }).click();
+  await expect(page.getByText('2 tagged.')).toBeVisible();
+  const tagged = await (await request.get('/api/v1/leads?filter[tag]=hot&count=true', { headers: auth })).json();
+  expect(tagged.page.total).toBe(2);
+  await page.screenshot({ path: testInfo.outputPath('leads-bulk.png'), fullPage: true });
+
+  if (testInfo.project.name === 'desktop') {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await request.post('/api/v1/deals', { headers: auth, data: { name: 'Board fit', amount: '1000' } });
+    await page.goto('/deals');
+    const lost = page.getByTestId('stage-Lost');
+    await expect(lost).toBeVisible();
+    const box = await lost.boundingBox();
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(1440);
+    // Won and Lost are folded to a summary; a click unfolds one.
+    await page.getByRole('button', { name: 'Show Won' }).click();
+    await expect(page.getByRole('button', { name: 'Fold Won' })).toBeVisible();
+    await page.screenshot({ path: testInfo.outputPath('board-1440.png') });
+  }
+});

@@ -1,7 +1,8 @@
 // Which columns each object's table shows, and how linked records and members are named in them.
-import { Badge, Group, Text } from '@mantine/core';
+import { Anchor, Badge, Group, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import { api } from '../api.ts';
 import { type CrmRecord, formatValue, humanize, type ListPage, recordTitle, useMembers, usePipelines } from './meta.ts';
 import { TaskDone } from './task-done.tsx';
@@ -51,6 +52,26 @@ export const badge = (value: unknown) =>
     </Badge>
   ) : null;
 
+/**
+ * A record's name in a list: a real link, so middle-click, Ctrl+click and "open in new tab" work;
+ * a plain click is the link's own (the row's click handler is not run twice).
+ */
+function NameLink({ resource, id, name }: { resource: string; id: string; name: string }) {
+  return (
+    <Anchor
+      component={Link}
+      to={`/${resource}/${id}`}
+      size="sm"
+      fw={500}
+      c="inherit"
+      onClick={(e) => e.stopPropagation()}
+      data-testid="record-link"
+    >
+      {name || 'Untitled'}
+    </Anchor>
+  );
+}
+
 const text = (key: string, label: string, sort?: string): Column => ({
   key,
   label,
@@ -70,11 +91,7 @@ export const COLUMNS: Record<string, Column[]> = {
       key: 'name',
       label: 'Name',
       sort: 'firstName',
-      render: (r) => (
-        <Text size="sm" fw={500}>
-          {recordTitle('contacts', r)}
-        </Text>
-      ),
+      render: (r) => <NameLink resource="contacts" id={r.id} name={recordTitle('contacts', r)} />,
     },
     text('email', 'Email', 'email'),
     text('jobTitle', 'Job title', 'jobTitle'),
@@ -86,11 +103,7 @@ export const COLUMNS: Record<string, Column[]> = {
       key: 'name',
       label: 'Name',
       sort: 'name',
-      render: (r) => (
-        <Text size="sm" fw={500}>
-          {String(r.name)}
-        </Text>
-      ),
+      render: (r) => <NameLink resource="organizations" id={r.id} name={String(r.name)} />,
     },
     text('domain', 'Domain', 'domain'),
     text('industry', 'Industry', 'industry'),
@@ -102,11 +115,7 @@ export const COLUMNS: Record<string, Column[]> = {
       key: 'contactName',
       label: 'Name',
       sort: 'contactName',
-      render: (r) => (
-        <Text size="sm" fw={500}>
-          {String(r.contactName)}
-        </Text>
-      ),
+      render: (r) => <NameLink resource="leads" id={r.id} name={String(r.contactName)} />,
     },
     text('companyName', 'Company', 'companyName'),
     text('email', 'Email', 'email'),
@@ -119,11 +128,7 @@ export const COLUMNS: Record<string, Column[]> = {
       key: 'name',
       label: 'Name',
       sort: 'name',
-      render: (r) => (
-        <Text size="sm" fw={500}>
-          {String(r.name)}
-        </Text>
-      ),
+      render: (r) => <NameLink resource="deals" id={r.id} name={String(r.name)} />,
     },
     {
       key: 'amount',
@@ -141,11 +146,7 @@ export const COLUMNS: Record<string, Column[]> = {
       key: 'name',
       label: 'Name',
       sort: 'name',
-      render: (r) => (
-        <Text size="sm" fw={500}>
-          {String(r.name)}
-        </Text>
-      ),
+      render: (r) => <NameLink resource="projects" id={r.id} name={String(r.name)} />,
     },
     { key: 'status', label: 'Status', sort: 'status', render: (r) => badge(r.status) },
     { key: 'organizationId', label: 'Organization', render: (r, c) => c.refTitle('organizations', r.organizationId) },
@@ -170,11 +171,7 @@ export const COLUMNS: Record<string, Column[]> = {
       key: 'title',
       label: 'Title',
       sort: 'title',
-      render: (r) => (
-        <Text size="sm" fw={500}>
-          {String(r.title)}
-        </Text>
-      ),
+      render: (r) => <NameLink resource="tasks" id={r.id} name={String(r.title)} />,
     },
     { key: 'status', label: 'Status', sort: 'status', render: (r) => badge(r.status) },
     { key: 'priority', label: 'Priority', sort: 'priority', render: (r) => badge(r.priority) },

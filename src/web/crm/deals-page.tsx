@@ -51,6 +51,9 @@ function DealsBoard({ toggle }: { toggle: React.ReactNode }) {
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [dragging, setDragging] = useState<string | null>(null);
   const [over, setOver] = useState<string | null>(null);
+  // Won and Lost start folded to a narrow summary, so the open stages and both outcomes fit on a
+  // laptop screen (1440 px) without scrolling; a click unfolds one.
+  const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
   const [creating, setCreating] = useState(false);
   const pipeline = pipelines.data?.find((p) => p.id === pipelineId) ?? pipelines.data?.find((p) => p.isDefault);
   const key = ['list', 'deals', `board:${pipeline?.id}`];
@@ -124,12 +127,12 @@ function DealsBoard({ toggle }: { toggle: React.ReactNode }) {
           {pipeline.stages.map((stage) => {
             const inStage = rows.filter((d) => d.stageId === stage.id);
             const total = inStage.reduce((sum, d) => sum + Number(d.amount ?? 0), 0);
+            const folded = stage.kind !== 'open' && !unfolded[stage.id];
             return (
               <Card
                 key={stage.id}
                 withBorder
-                w={260}
-                miw={260}
+                style={folded ? { flex: '0 0 128px' } : { flex: '1 1 200px', minWidth: 190, maxWidth: 320 }}
                 padding="sm"
                 bg={over === stage.id ? 'var(--mantine-color-blue-light)' : 'var(--mantine-color-default-hover)'}
                 data-testid={`stage-${stage.name}`}
@@ -146,10 +149,22 @@ function DealsBoard({ toggle }: { toggle: React.ReactNode }) {
                   if (deal) void move(deal, stage.id);
                 }}
               >
-                <Group justify="space-between" mb="xs">
-                  <Text fw={600} size="sm">
-                    {stage.name}
-                  </Text>
+                <Group justify="space-between" mb="xs" wrap="nowrap">
+                  {stage.kind === 'open' ? (
+                    <Text fw={600} size="sm">
+                      {stage.name}
+                    </Text>
+                  ) : (
+                    <UnstyledButton
+                      fw={600}
+                      fz="sm"
+                      aria-expanded={!folded}
+                      aria-label={`${folded ? 'Show' : 'Fold'} ${stage.name}`}
+                      onClick={() => setUnfolded((u) => ({ ...u, [stage.id]: folded }))}
+                    >
+                      {folded ? '▸' : '▾'} {stage.name}
+                    </UnstyledButton>
+                  )}
                   <Badge
                     variant="light"
                     color={stage.kind === 'won' ? 'green' : stage.kind === 'lost' ? 'gray' : 'blue'}
@@ -161,51 +176,55 @@ function DealsBoard({ toggle }: { toggle: React.ReactNode }) {
                   {total ? formatValue({ type: 'money' }, total) : '—'} · {stage.probability}%
                 </Text>
                 <Stack gap="xs" mih={40}>
-                  {inStage.map((deal) => (
-                    <Card
-                      key={deal.id}
-                      withBorder
-                      padding="xs"
-                      draggable={canMove}
-                      onDragStart={(e) => {
-                        e.dataTransfer.setData('text/plain', deal.id);
-                        e.dataTransfer.effectAllowed = 'move';
-                        setDragging(deal.id);
-                      }}
-                      onDragEnd={() => setDragging(null)}
-                      style={{ cursor: canMove ? 'grab' : 'default', opacity: dragging === deal.id ? 0.5 : 1 }}
-                      data-testid="deal-card"
-                    >
-                      <Group justify="space-between" wrap="nowrap" gap={4}>
-                        <Text component={Link} to={`/deals/${deal.id}`} size="sm" fw={500} truncate>
-                          {String(deal.name)}
-                        </Text>
-                        {canMove ? (
-                          <Menu position="bottom-end">
-                            <Menu.Target>
-                              <UnstyledButton aria-label={`Move ${deal.name}`} px={4}>
-                                ⋯
-                              </UnstyledButton>
-                            </Menu.Target>
-                            <Menu.Dropdown>
-                              <Menu.Label>Move to</Menu.Label>
-                              {pipeline.stages
-                                .filter((s) => s.id !== deal.stageId)
-                                .map((s) => (
-                                  <Menu.Item key={s.id} onClick={() => void move(deal, s.id)}>
-                                    {s.name}
-                                  </Menu.Item>
-                                ))}
-                            </Menu.Dropdown>
-                          </Menu>
-                        ) : null}
-                      </Group>
-                      <Text size="xs" c="dimmed" truncate>
-                        {deal.amount ? `${formatValue({ type: 'money' }, deal.amount)} ${deal.currency}` : 'No amount'}
-                        {deal.organizationId ? ` · ${ctx.refTitle('organizations', deal.organizationId)}` : ''}
-                      </Text>
-                    </Card>
-                  ))}
+                  {folded
+                    ? null
+                    : inStage.map((deal) => (
+                        <Card
+                          key={deal.id}
+                          withBorder
+                          padding="xs"
+                          draggable={canMove}
+                          onDragStart={(e) => {
+                            e.dataTransfer.setData('text/plain', deal.id);
+                            e.dataTransfer.effectAllowed = 'move';
+                            setDragging(deal.id);
+                          }}
+                          onDragEnd={() => setDragging(null)}
+                          style={{ cursor: canMove ? 'grab' : 'default', opacity: dragging === deal.id ? 0.5 : 1 }}
+                          data-testid="deal-card"
+                        >
+                          <Group justify="space-between" wrap="nowrap" gap={4}>
+                            <Text component={Link} to={`/deals/${deal.id}`} size="sm" fw={500} truncate>
+                              {String(deal.name)}
+                            </Text>
+                            {canMove ? (
+                              <Menu position="bottom-end">
+                                <Menu.Target>
+                                  <UnstyledButton aria-label={`Move ${deal.name}`} px={4}>
+                                    ⋯
+                                  </UnstyledButton>
+                                </Menu.Target>
+                                <Menu.Dropdown>
+                                  <Menu.Label>Move to</Menu.Label>
+                                  {pipeline.stages
+                                    .filter((s) => s.id !== deal.stageId)
+                                    .map((s) => (
+                                      <Menu.Item key={s.id} onClick={() => void move(deal, s.id)}>
+                                        {s.name}
+                                      </Menu.Item>
+                                    ))}
+                                </Menu.Dropdown>
+                              </Menu>
+                            ) : null}
+                          </Group>
+                          <Text size="xs" c="dimmed" truncate>
+                            {deal.amount
+                              ? `${formatValue({ type: 'money' }, deal.amount)} ${deal.currency}`
+                              : 'No amount'}
+                            {deal.organizationId ? ` · ${ctx.refTitle('organizations', deal.organizationId)}` : ''}
+                          </Text>
+                        </Card>
+                      ))}
                 </Stack>
               </Card>
             );

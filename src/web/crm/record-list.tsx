@@ -1,6 +1,6 @@
-// The list page every object shares: search, filters, sortable columns, cursor paging, counts,
-// selection with bulk delete, export, an empty state, and a drawer to create a record. Sorting,
-// filtering, searching and paging all happen on the server.
+// The list page every object shares: search, filters, sortable columns (which to show is the
+// user's choice), cursor paging, counts, selection with bulk actions, export, an empty state, and
+// a drawer to create a record. Sorting, filtering, searching and paging happen on the server.
 import {
   ActionIcon,
   Button,
@@ -18,6 +18,7 @@ import {
   Text,
   TextInput,
   Title,
+  UnstyledButton,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -26,6 +27,7 @@ import { type ReactNode, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, download } from '../api.ts';
 import { useAuth } from '../auth.tsx';
+import { BulkActions } from './bulk-actions.tsx';
 import { COLUMNS, useCellContext } from './columns.tsx';
 import { type CrmRecord, humanize, type ListPage, PLURAL, useObject } from './meta.ts';
 import { RecordForm } from './record-form.tsx';
@@ -50,6 +52,58 @@ const TOOLBAR_FILTERS: Record<string, ListFilter[]> = {
   ],
   organizations: [{ field: 'sizeBand', label: 'Size' }],
 };
+
+/** The columns a user hid on a list, kept in this browser per object. */
+function useHiddenColumns(resource: string): [string[], (keys: string[]) => void] {
+  const key = `albedo.hiddenColumns.${resource}`;
+  const [hidden, setHidden] = useState<string[]>(() => {
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? '[]') as string[];
+    } catch {
+      return [];
+    }
+  });
+  return [
+    hidden,
+    (keys) => {
+      setHidden(keys);
+      localStorage.setItem(key, JSON.stringify(keys));
+    },
+  ];
+}
+
+/** Shows or hides a list's columns; the name column always stays. */
+function ColumnChooser({
+  columns,
+  hidden,
+  onChange,
+}: {
+  resource: string;
+  columns: Array<{ key: string; label: string }>;
+  hidden: string[];
+  onChange: (keys: string[]) => void;
+}) {
+  return (
+    <Menu position="bottom-end" closeOnItemClick={false}>
+      <Menu.Target>
+        <Button variant="default">Columns</Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        {columns.slice(1).map((c) => (
+          <Menu.Item key={c.key}>
+            <Checkbox
+              label={c.label}
+              checked={!hidden.includes(c.key)}
+              onChange={(e) =>
+                onChange(e.currentTarget.checked ? hidden.filter((k) => k !== c.key) : [...hidden, c.key])
+              }
+            />
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
 
 export function buildQuery(params: Record<string, string | undefined>): string {
   return Object.entries(params)
@@ -113,7 +167,9 @@ export function RecordList({
   });
   const rows = list.data?.data ?? [];
   const ctx = useCellContext(resource, rows);
-  const columns = COLUMNS[resource] ?? [];
+  const allColumns = COLUMNS[resource] ?? [];
+  const [hidden, setHidden] = useHiddenColumns(resource);
+  const columns = allColumns.filter((c) => !hidden.includes(c.key));
   const count = (cursor ? total.data : list.data)?.page.total;
   const reset = () => {
     setCursors([]);
@@ -156,22 +212,6 @@ export function RecordList({
     } catch (err) {
       notifications.show({ color: 'red', title: 'Export failed', message: (err as Error).message });
     }
-  }
-
-  async function deleteSelected() {
-    const res = await api<{ data: Array<{ ok: boolean }> }>(`/api/v1/${resource}/bulk`, {
-      method: 'DELETE',
-      body: { ids: selected },
-    });
-    const failed = res.data.filter((r) => !r.ok).length;
-    notifications.show({
-      color: failed ? 'yellow' : 'green',
-      message: failed
-        ? `${res.data.length - failed} moved to the trash; ${failed} could not be deleted.`
-        : `${res.data.length} moved to the trash. Restore them from Trash within 30 days.`,
-    });
-    setSelected([]);
-    await queryClient.invalidateQueries({ queryKey: ['list', resource] });
   }
 
   if (!meta) return <Loader />;
@@ -252,10 +292,9 @@ export function RecordList({
           }}
         />
         {selected.length ? (
-          <Button color="red" variant="light" onClick={() => void deleteSelected()}>
-            Delete {selected.length} selected
-          </Button>
+          <BulkActions resource={resource} meta={meta} selected={selected} rows={rows} onDone={() => setSelected([])} />
         ) : null}
+        <ColumnChooser resource={resource} columns={allColumns} hidden={hidden} onChange={setHidden} />
       </Group>
 
       {list.isError ? (
@@ -296,12 +335,11 @@ export function RecordList({
                   />
                 </Table.Th>
                 {columns.map((c) => (
-                  <Table.Th key={c.key}>
+                  // One look for every header; a sortable one is a button with the same text.
+                  <Table.Th key={c.key} fz="sm" fw={600} style={{ whiteSpace: 'nowrap' }}>
                     {c.sort ? (
-                      <ActionIcon
-                        variant="transparent"
-                        w="auto"
-                        c="inherit"
+                      <UnstyledButton
+                        fz="sm"
                         fw={600}
                         onClick={() => {
                           setSort(sort === c.sort ? `-${c.sort}` : (c.sort as string));
@@ -311,7 +349,7 @@ export function RecordList({
                       >
                         {c.label}
                         {sort === c.sort ? ' ↑' : sort === `-${c.sort}` ? ' ↓' : ''}
-                      </ActionIcon>
+                      </UnstyledButton>
                     ) : (
                       c.label
                     )}
@@ -326,9 +364,11 @@ export function RecordList({
                     <Checkbox
                       aria-label="Select row"
                       checked={selected.includes(r.id)}
-                      onChange={(e) =>
-                        setSelected((s) => (e.currentTarget.checked ? [...s, r.id] : s.filter((x) => x !== r.id)))
-                      }
+                      onChange={(e) => {
+                        // Read now: React runs the updater later, when the event's target is gone.
+                        const checked = e.currentTarget.checked;
+                        setSelected((s) => (checked ? [...s, r.id] : s.filter((x) => x !== r.id)));
+                      }}
                     />
                   </Table.Td>
                   {columns.map((c) => (
