@@ -2,7 +2,6 @@
 // user's choice), cursor paging, counts, selection with bulk actions, export, an empty state, and
 // a drawer to create a record. Sorting, filtering, searching and paging happen on the server.
 import {
-  ActionIcon,
   Button,
   Card,
   Center,
@@ -22,7 +21,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, download } from '../api.ts';
@@ -134,7 +133,6 @@ export function RecordList({
   const meta = useObject(resource);
   const auth = useAuth();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const [mine, setMine] = useState(mineDefault);
