@@ -21,6 +21,7 @@ import { createPipelinesService } from '#server/modules/crm/pipelines.service.ts
 import { createRecordsService } from '#server/modules/crm/records.service.ts';
 import { createSearchService } from '#server/modules/crm/search.service.ts';
 import { createTransfersService } from '#server/modules/crm/transfers.service.ts';
+import { createViewsService } from '#server/modules/crm/views.service.ts';
 import { createFeedbackService } from '#server/modules/feedback/feedback.service.ts';
 import { createMembersService } from '#server/modules/members/members.service.ts';
 import { createNotificationsService } from '#server/modules/notifications/notifications.service.ts';
@@ -55,6 +56,7 @@ export function createServices(deps: {
   const search = createSearchService({ db, clock });
   const leads = createLeadsService({ db, records, clock });
   const merge = createMergeService({ db, records, clock });
+  const views = createViewsService({ db, clock });
   const conversations = createConversationsService({ db, clock });
   const aiSettings = createAiSettingsService({
     db,
@@ -103,6 +105,7 @@ export function createServices(deps: {
     search,
     leads,
     merge,
+    views,
     feedback: createFeedbackService({ db, clock }),
     transfers: createTransfersService({ db, jobs, records, actorFor: auth.actorFor, clock }),
     conversations,

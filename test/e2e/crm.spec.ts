@@ -354,3 +354,74 @@ test('lists: names are links, columns can be hidden, bulk actions change many re
     await page.screenshot({ path: testInfo.outputPath('board-1440.png') });
   }
 });
+
+test('saved views and editing a value in the list, with the same validation and 409 as the form', async ({
+  page,
+  request,
+}, testInfo) => {
+  const team = await workspaceWithTwoMembers(request);
+  const login = await request.post('/api/v1/auth/login', { data: { email: team.ownerEmail, password: PASSWORD } });
+  const auth = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  const make = async (data: object) =>
+    (await (await request.post('/api/v1/leads', { headers: auth, data })).json()).data;
+  const lead = await make({ contactName: 'Inline Ida', companyName: 'Cell Co', email: 'ida@cell.example' });
+  await make({ contactName: 'Other Otto', companyName: 'Else Inc', status: 'qualified' });
+  await signIn(page, team.ownerEmail);
+  await page.goto('/leads');
+
+  // Edit the status in place.
+  const row = page.getByRole('row', { name: /Inline Ida/ });
+  await row.hover();
+  await row.getByRole('button', { name: 'Edit Status' }).click();
+  await page.getByRole('option', { name: 'Contacted' }).click();
+  await expect(page.getByRole('row', { name: /Inline Ida/ })).toContainText('Contacted');
+  expect((await (await request.get(`/api/v1/leads/${lead.id}`, { headers: auth })).json()).data.status).toBe(
+    'contacted',
+  );
+
+  // A bad email gets the field's message and changes nothing.
+  await page.getByRole('row', { name: /Inline Ida/ }).hover();
+  await page
+    .getByRole('row', { name: /Inline Ida/ })
+    .getByRole('button', { name: 'Edit Email' })
+    .click();
+  await page.getByRole('textbox', { name: 'Email' }).fill('not-an-email');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('must be an email address')).toBeVisible();
+  await page.keyboard.press('Escape');
+  expect((await (await request.get(`/api/v1/leads/${lead.id}`, { headers: auth })).json()).data.email).toBe(
+    'ida@cell.example',
+  );
+
+  // Someone else changes the lead; the stale edit is refused with 409 and the list shows theirs.
+  await request.patch(`/api/v1/leads/${lead.id}`, { headers: auth, data: { companyName: 'Changed Elsewhere' } });
+  await page.getByRole('row', { name: /Inline Ida/ }).hover();
+  await page
+    .getByRole('row', { name: /Inline Ida/ })
+    .getByRole('button', { name: 'Edit Status' })
+    .click();
+  await page.getByRole('option', { name: 'Qualified' }).click();
+  await expect(page.getByText('Changed meanwhile')).toBeVisible();
+  expect((await (await request.get(`/api/v1/leads/${lead.id}`, { headers: auth })).json()).data.status).toBe(
+    'contacted',
+  );
+  await expect(page.getByRole('row', { name: /Inline Ida/ })).toContainText('Changed Elsewhere');
+
+  // Save a filtered view, shared; it comes back after the filter is cleared.
+  await page.getByRole('textbox', { name: 'Search leads' }).fill('Otto');
+  await expect(page.getByRole('row', { name: /Inline Ida/ })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Views' }).click();
+  await page.getByRole('menuitem', { name: 'Save this view…' }).click();
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Name' }).fill('Otto only');
+  await page.getByRole('dialog').getByRole('checkbox', { name: 'Share with everyone in the workspace' }).check();
+  await page.getByRole('button', { name: 'Save view' }).click();
+  await expect(page.getByText('Saved the view “Otto only”, shared with the workspace.')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Search leads' }).fill('');
+  await expect(page.getByRole('row', { name: /Inline Ida/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Views' }).click();
+  await page.getByRole('menuitem', { name: /^Otto only/ }).click();
+  await expect(page.getByRole('textbox', { name: 'Search leads' })).toHaveValue('Otto');
+  await expect(page.getByRole('row', { name: /Inline Ida/ })).toHaveCount(0);
+  await expect(page.getByRole('row', { name: /Other Otto/ })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('saved-view.png'), fullPage: true });
+});

@@ -28,8 +28,10 @@ import { api, download } from '../api.ts';
 import { useAuth } from '../auth.tsx';
 import { BulkActions } from './bulk-actions.tsx';
 import { COLUMNS, useCellContext } from './columns.tsx';
+import { INLINE_TYPES, InlineCell } from './inline-cell.tsx';
 import { type CrmRecord, humanize, type ListPage, PLURAL, useObject } from './meta.ts';
 import { RecordForm } from './record-form.tsx';
+import { SavedViews } from './saved-views.tsx';
 
 export interface ListFilter {
   /** The field filtered by a select in the toolbar, e.g. status. */
@@ -214,6 +216,14 @@ export function RecordList({
 
   if (!meta) return <Loader />;
   const heading = title ?? PLURAL[resource] ?? meta.label;
+  // Columns that show one plain field of the record, which the user may change in place.
+  const editable = new Map(
+    auth.can(`crm:${resource}:update`)
+      ? meta.fields
+          .filter((f) => !f.readOnly && INLINE_TYPES.has(f.type) && columns.some((c) => c.key === f.name))
+          .map((f) => [f.name, f])
+      : [],
+  );
   const canCreate = auth.can(`crm:${resource}:create`);
   const filtersActive = Boolean(q) || mine || Object.values(filters).some(Boolean);
 
@@ -293,6 +303,25 @@ export function RecordList({
           <BulkActions resource={resource} meta={meta} selected={selected} rows={rows} onDone={() => setSelected([])} />
         ) : null}
         <ColumnChooser resource={resource} columns={allColumns} hidden={hidden} onChange={setHidden} />
+        <SavedViews
+          resource={resource}
+          current={{
+            ...(search.trim() ? { q: search.trim() } : {}),
+            filters,
+            sort,
+            mine,
+            hiddenColumns: hidden,
+          }}
+          onApply={(view, name) => {
+            setSearch(view.q ?? '');
+            setFilters(view.filters ?? {});
+            setSort(view.sort ?? defaultSort);
+            setMine(view.mine ?? false);
+            setHidden(view.hiddenColumns ?? []);
+            reset();
+            notifications.show({ message: `View “${name}”` });
+          }}
+        />
       </Group>
 
       {list.isError ? (
@@ -369,9 +398,20 @@ export function RecordList({
                       }}
                     />
                   </Table.Td>
-                  {columns.map((c) => (
-                    <Table.Td key={c.key}>{c.render(r, ctx)}</Table.Td>
-                  ))}
+                  {columns.map((c) => {
+                    const field = editable.get(c.key);
+                    return (
+                      <Table.Td key={c.key}>
+                        {field ? (
+                          <InlineCell resource={resource} singular={meta.singular} field={field} row={r}>
+                            {c.render(r, ctx)}
+                          </InlineCell>
+                        ) : (
+                          c.render(r, ctx)
+                        )}
+                      </Table.Td>
+                    );
+                  })}
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -405,3 +405,30 @@ export const dataTransferChunks = pgTable(
   },
   (t) => [primaryKey({ columns: [t.transferId, t.firstRow] }), tenantPolicy('data_transfer_chunks')],
 ).enableRLS();
+
+/**
+ * A saved view of a list: its search, filters, sort and columns, under a name. Its owner's, and
+ * everyone's in the workspace when shared.
+ */
+export const savedViews = pgTable(
+  'saved_views',
+  {
+    id: idColumn(),
+    workspaceId: workspaceColumn(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    objectType: text('object_type').notNull(),
+    name: text('name').notNull(),
+    shared: boolean('shared').notNull().default(false),
+    /** { q?, filters?, sort?, mine?, hiddenColumns? }: what the list page applies. */
+    query: jsonb('query').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
+  },
+  (t) => [
+    index('saved_views_list_idx').on(t.workspaceId, t.objectType),
+    uniqueIndex('saved_views_owner_name_idx').on(t.workspaceId, t.ownerId, t.objectType, sql`lower(${t.name})`),
+    tenantPolicy('saved_views'),
+  ],
+).enableRLS();

@@ -12,6 +12,7 @@ import { MERGEABLE, type MergeService } from './merge.service.ts';
 import type { PipelinesService } from './pipelines.service.ts';
 import { recordOutputSchema } from './records.service.ts';
 import type { SearchService } from './search.service.ts';
+import { type ViewsService, viewInputSchema, viewQuerySchema } from './views.service.ts';
 
 const id = z.object({ id: z.uuid({ message: 'must be an id' }) });
 const stage = z.object({
@@ -54,6 +55,7 @@ export async function crmRoutes(
     search: SearchService;
     leads: LeadsService;
     merge: MergeService;
+    views: ViewsService;
     guards: Guards;
   },
 ): Promise<void> {
@@ -288,6 +290,63 @@ export async function crmRoutes(
         },
       },
       async (request) => ({ data: await deps.leads.convert(actorOf(request), request.params.id, request.body ?? {}) }),
+    );
+    const viewOut = z.object({
+      id: z.uuid(),
+      objectType: z.string(),
+      name: z.string(),
+      shared: z.boolean(),
+      mine: z.boolean().describe('Saved by you (only you can change it)'),
+      ownerId: z.uuid(),
+      query: viewQuerySchema,
+      createdAt: z.date(),
+      updatedAt: z.date(),
+    });
+    p.get(
+      '/api/v1/views',
+      {
+        schema: {
+          tags,
+          summary: 'Saved views of a list: yours and the ones shared with the workspace',
+          querystring: z.object({ objectType: z.string().min(1).max(50) }),
+          response: { 200: z.object({ data: z.array(viewOut) }) },
+        },
+      },
+      async (request) => ({ data: await deps.views.list(actorOf(request), request.query.objectType) }),
+    );
+    p.post(
+      '/api/v1/views',
+      {
+        schema: {
+          tags,
+          summary: 'Save a view of a list (search, filters, sort, columns); shared: everyone in the workspace sees it',
+          body: viewInputSchema,
+          response: { 201: z.object({ data: viewOut }) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send({ data: await deps.views.create(actorOf(request), request.body) }),
+    );
+    p.patch(
+      '/api/v1/views/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Rename, share or change a view you saved',
+          params: id,
+          body: viewInputSchema.omit({ objectType: true }).partial(),
+          response: { 200: z.object({ data: viewOut }) },
+        },
+      },
+      async (request) => ({ data: await deps.views.update(actorOf(request), request.params.id, request.body) }),
+    );
+    p.delete(
+      '/api/v1/views/:id',
+      { schema: { tags, summary: 'Remove a view you saved', params: id, response: { 204: z.null() } } },
+      async (request, reply) => {
+        await deps.views.remove(actorOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
     );
     for (const resource of MERGEABLE) {
       const kind = RECORD_KINDS.find((k) => k.resource === resource) as (typeof RECORD_KINDS)[number];

@@ -546,6 +546,14 @@ describe('tenant isolation through every route', () => {
       },
       '/api/v1/events/:id/occurrences/:start': { id: '' },
     };
+    const bView = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/views',
+        headers: bearer(b.accessToken),
+        payload: { objectType: 'contacts', name: 'B view', shared: true, query: {} },
+      })
+    ).json().data;
     (crmRoutes['/api/v1/events/:id/occurrences'] as { id: string }).id = bRecords.events as string;
     (crmRoutes['/api/v1/events/:id/occurrences/:start'] as { id: string }).id = bRecords.events as string;
     for (const [resource, recordId] of Object.entries(bRecords)) {
@@ -574,6 +582,7 @@ describe('tenant isolation through every route', () => {
       '/api/v1/teams/:id/members': { id: bTeam.id, payload: { members: [] } },
       '/api/v1/members/:id/permission-sets': { id: bMember.id, payload: { permissionSetId: bSet.id } },
       '/api/v1/members/:id/permission-sets/:setId': { id: bMember.id },
+      '/api/v1/views/:id': { id: bView.id, payload: { name: 'stolen' } },
       ...crmRoutes,
     };
     // Provider names are the same words in every workspace (anthropic, openai…), not ids to guess;
@@ -638,6 +647,7 @@ describe('tenant isolation through every route', () => {
       bPending.invitation.id,
       bSession.id,
       bToken.id,
+      'B view',
       bTeam.id,
       bRole.id,
       bSet.id,
@@ -658,6 +668,8 @@ describe('tenant isolation through every route', () => {
       '/api/v1/search': '?q=B',
       // B's daily series runs 1–3 December 2026.
       '/api/v1/calendar': '?from=2026-11-30T00:00:00Z&to=2026-12-05T00:00:00Z',
+      // B saved a shared view of contacts.
+      '/api/v1/views': '?objectType=contacts',
     };
     for (const route of t.app.routeTable.filter((r) => r.auth && r.method === 'GET' && !r.url.includes(':'))) {
       const res = await get(a, route.url + (queries[route.url] ?? ''));
