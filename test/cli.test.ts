@@ -1,41 +1,20 @@
 // The `albedo` command line as a process, against a real database it shares with the app.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptSecret } from '#server/platform/crypto.ts';
 import { openDatabase } from '#server/platform/db/database.ts';
-import { projectRoot } from '#server/platform/paths.ts';
 import { createTestApp, TEST_MASTER_KEY } from '#test/support/app.ts';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
+import { runCli } from '#test/support/process.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-cli-'));
 let pgDb: TestDatabase | undefined;
 let env: Record<string, string> = {};
 
-function cli(
-  args: string[],
-  stdin?: string,
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, ...env, ...extraEnv },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], stdin?: string, extraEnv: Record<string, string> = {}) =>
+  runCli(args, { DATA_DIR: dataDir, ...env, ...extraEnv }, stdin);
 
 /** Signs in through the real app on the CLI's database. */
 async function canLogin(email: string, password: string): Promise<boolean> {

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '#server/platform/db/database.ts';
+import type { Database } from '#server/platform/db/database.ts';
 import { TEST_MASTER_KEY } from '#test/support/app.ts';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '#test/support/db.ts';
-import { startServerProcess } from '#test/support/process.ts';
+import { startServerProcess, withDataDirDatabase } from '#test/support/process.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'albedo-server-'));
 let pgDb: TestDatabase | undefined;
@@ -26,15 +26,7 @@ afterAll(async () => {
 });
 
 /** The server's database, opened from the test while the server is stopped. */
-async function withServerDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  if (pgDb) return fn(pgDb);
-  const db = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withServerDatabase = <T>(fn: (db: Database) => Promise<T>) => withDataDirDatabase(dataDir, pgDb, fn);
 
 describe('the server process', () => {
   it('exits 1 with one clear line per configuration problem and no stack trace', async () => {

@@ -37,6 +37,13 @@ async function workspaceWithTwoMembers(request: APIRequestContext): Promise<Team
   return { ownerEmail, ownerName, memberName };
 }
 
+/** An Authorization header for a member, to set up records through the API as a script would. */
+async function bearerFor(request: APIRequestContext, email: string) {
+  const login = await request.post('/api/v1/auth/login', { data: { email, password: PASSWORD } });
+  expect(login.status()).toBe(200);
+  return { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+}
+
 async function signIn(page: Page, email: string) {
   await page.goto('/login');
   await input(page, 'Email').fill(email);
@@ -256,8 +263,7 @@ test('merge a duplicate contact from its page: choose a value, and its note move
   request,
 }, testInfo) => {
   const team = await workspaceWithTwoMembers(request);
-  const login = await request.post('/api/v1/auth/login', { data: { email: team.ownerEmail, password: PASSWORD } });
-  const auth = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  const auth = await bearerFor(request, team.ownerEmail);
   const create = async (url: string, data: object) =>
     (await (await request.post(url, { headers: auth, data })).json()).data;
   const kept = await create('/api/v1/contacts', { firstName: 'Maria', lastName: 'Chen', email: 'maria@kept.example' });
@@ -291,8 +297,7 @@ test('lists: names are links, columns can be hidden, bulk actions change many re
   request,
 }, testInfo) => {
   const team = await workspaceWithTwoMembers(request);
-  const login = await request.post('/api/v1/auth/login', { data: { email: team.ownerEmail, password: PASSWORD } });
-  const auth = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  const auth = await bearerFor(request, team.ownerEmail);
   for (const name of ['Bulk One', 'Bulk Two', 'Bulk Three']) {
     await request.post('/api/v1/leads', { headers: auth, data: { contactName: name, companyName: 'Bulk Co' } });
   }
@@ -360,8 +365,7 @@ test('saved views and editing a value in the list, with the same validation and 
   request,
 }, testInfo) => {
   const team = await workspaceWithTwoMembers(request);
-  const login = await request.post('/api/v1/auth/login', { data: { email: team.ownerEmail, password: PASSWORD } });
-  const auth = { authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  const auth = await bearerFor(request, team.ownerEmail);
   const make = async (data: object) =>
     (await (await request.post('/api/v1/leads', { headers: auth, data })).json()).data;
   const lead = await make({ contactName: 'Inline Ida', companyName: 'Cell Co', email: 'ida@cell.example' });

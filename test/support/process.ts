@@ -1,6 +1,51 @@
-// Runs the real server entry point (src/server/main.ts through tsx) as a child process.
+// Runs the real server entry point (src/server/main.ts through tsx) and the `albedo` CLI as child
+// processes, and opens a server's embedded database from the test while the server is stopped.
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { type Database, openDatabase } from '#server/platform/db/database.ts';
 import { projectRoot } from '#server/platform/paths.ts';
+
+/** Runs `albedo <args>` (src/server/cli.ts through tsx) with `env`, piping `stdin` in. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin = '',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * The database a server process used: PostgreSQL's (`pg`, kept open by the test) or the embedded
+ * one in `dataDir`, opened for `fn` and closed after (the server must be stopped: one writer).
+ */
+export async function withDataDirDatabase<T>(
+  dataDir: string,
+  pg: Database | undefined,
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  if (pg) return fn(pg);
+  const db = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'db') });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
 
 export interface ServerProcess {
   child: ChildProcess;

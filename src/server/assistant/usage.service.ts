@@ -8,6 +8,7 @@ import type { Actor } from '#server/platform/actor.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
+import type { UsageTotals } from '#server/platform/observability/metrics.ts';
 import type { CallReport } from './fallback-model.ts';
 import { costUsd } from './providers.ts';
 
@@ -32,16 +33,6 @@ export function monthStart(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
-/** Running totals of this process's model calls, by provider and model, for /metrics. */
-export interface UsageTotals {
-  provider: string;
-  model: string;
-  calls: number;
-  failures: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
 
 export function createUsageService(deps: { db: Database; clock: () => Date }) {
   const { db, clock } = deps;

@@ -7,17 +7,20 @@ import { JOB_STATUSES } from '#server/db/schema/jobs.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import type { JobQueue } from '#server/platform/jobs/queue.ts';
 
+/** Running totals of this process's model calls for one provider and model. */
+export interface UsageTotals {
+  provider: string;
+  model: string;
+  calls: number;
+  failures: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 /** Model calls this process made, as the usage service counts them. */
 export interface ModelUsageSource {
-  totals(): Array<{
-    provider: string;
-    model: string;
-    calls: number;
-    failures: number;
-    inputTokens: number;
-    outputTokens: number;
-    costUsd: number;
-  }>;
+  totals(): UsageTotals[];
 }
 
 export function registerMetrics(
@@ -80,7 +83,7 @@ export function registerMetrics(
   const perModel = (
     name: string,
     help: string,
-    value: (t: ReturnType<ModelUsageSource['totals']>[number]) => number[],
+    value: (t: UsageTotals) => number[],
   ) =>
     new Counter({
       name,
