@@ -130,7 +130,10 @@ describe('one writer for the embedded database', () => {
 
   it('keeps every acknowledged write through 20 kill -9s during writes', async () => {
     const acknowledged: string[] = [];
-    for (let round = 0; round < 20; round++) {
+    // The embedded database is the one to prove (20 kills); PostgreSQL's durability is its own,
+    // so its run checks only that the server acknowledges nothing it has not committed (5).
+    const rounds = usingPostgres ? 5 : 20;
+    for (let round = 0; round < rounds; round++) {
       const server = startServerProcess(env);
       const base = await server.ready;
       // Writers that keep going until the process dies under them; only a 201 counts as acknowledged.
@@ -165,7 +168,7 @@ describe('one writer for the embedded database', () => {
       dead = true;
       await Promise.all(writers);
     }
-    expect(acknowledged.length).toBeGreaterThanOrEqual(20 * 5);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(rounds * 5);
     await withServerDatabase(async (db) => {
       const rows = await db.query<{ id: string }>(`select id::text as id from contacts where id = any($1::uuid[])`, [
         acknowledged,
