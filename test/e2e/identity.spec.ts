@@ -200,3 +200,33 @@ test('an owner sets the workspace time zone and currency', async ({ page }, test
   await page.reload();
   await expect(page.getByRole('combobox', { name: 'Time zone' })).toHaveValue('Europe/Berlin');
 });
+
+test('Settings → Roles lists the fourteen system roles of a new workspace with their permissions', async ({
+  page,
+}, testInfo) => {
+  await signUp(page, `rolf-${unique()}@example.com`, 'Rolf Owner', 'Roles Co');
+  await page.goto('/settings/roles');
+  const names = [
+    'Owner',
+    'Admin',
+    'Manager',
+    'Member',
+    'Viewer',
+    'Management',
+    'Sales manager',
+    'Sales rep',
+    'Marketing manager',
+    'Marketing rep',
+    'Operations manager',
+    'Operations rep',
+    'Finance manager',
+    'Finance rep',
+  ];
+  for (const name of names) await expect(page.getByRole('button', { name: new RegExp(`^${name}\\b`) })).toBeVisible();
+  // A department role's permissions: a finance rep works on deals, not on leads.
+  await page.getByRole('button', { name: /^Finance rep\b/ }).click();
+  const panel = page.getByRole('region', { name: /^Finance rep\b/ });
+  await expect(panel.getByText('crm:deals:update', { exact: true })).toBeVisible();
+  await expect(panel.getByText('crm:leads:create', { exact: true })).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('system-roles.png'), fullPage: true });
+});
