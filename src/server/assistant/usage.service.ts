@@ -33,7 +33,6 @@ export function monthStart(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
-
 export function createUsageService(deps: { db: Database; clock: () => Date }) {
   const { db, clock } = deps;
   const totals = new Map<string, UsageTotals>();

@@ -80,11 +80,7 @@ export function registerMetrics(
       this.set({ state: 'max' }, s.max);
     },
   });
-  const perModel = (
-    name: string,
-    help: string,
-    value: (t: UsageTotals) => number[],
-  ) =>
+  const perModel = (name: string, help: string, value: (t: UsageTotals) => number[]) =>
     new Counter({
       name,
       help,
