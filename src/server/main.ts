@@ -1,8 +1,8 @@
 // Process entry: read configuration, start the server, stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadConfig, loadDotEnv } from '#server/config.ts';
-import { startServer } from '#server/platform/lifecycle.ts';
 import { tuneHeap } from '#server/platform/memory.ts';
 import { createLogger, logDestination } from '#server/platform/observability/logger.ts';
+import { startServer } from '#server/server.ts';
 
 async function main(): Promise<void> {
   tuneHeap();

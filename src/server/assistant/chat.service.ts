@@ -22,7 +22,7 @@ import type { MentionedRecord } from '#server/db/schema/assistant.ts';
 import { users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { ValidationError } from '#server/platform/errors.ts';
@@ -132,7 +132,7 @@ export function createChatService(deps: {
       const [u] = await tx
         .select({ name: users.name, email: users.email })
         .from(users)
-        .where(eq(users.id, actor.userId as string));
+        .where(eq(users.id, userIdOf(actor)));
       const [w] = await tx
         .select({ name: workspaces.name, timezone: workspaces.timezone })
         .from(workspaces)

@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import { conversationMessages, conversations, type MentionedRecord } from '#server/db/schema/assistant.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import type { Database, Tx } from '#server/platform/db/database.ts';
 import { withWorkspace } from '#server/platform/db/tenancy.ts';
 import { NotFound, ValidationError } from '#server/platform/errors.ts';
@@ -69,7 +69,7 @@ export function createConversationsService(deps: { db: Database; clock: () => Da
     const [row] = await tx
       .select()
       .from(conversations)
-      .where(and(eq(conversations.id, id), eq(conversations.userId, actor.userId as string)));
+      .where(and(eq(conversations.id, id), eq(conversations.userId, userIdOf(actor))));
     if (!row) throw new NotFound('Conversation');
     return row;
   }

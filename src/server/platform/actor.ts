@@ -1,4 +1,5 @@
 // Who is acting: passed to every service call, from every way in (web, API, assistant, MCP, jobs).
+import { Unauthorized } from './errors.ts';
 
 export type Channel = 'web' | 'api' | 'assistant' | 'mcp' | 'job' | 'import' | 'system';
 
@@ -31,6 +32,23 @@ export interface SessionCheck {
 }
 
 export const STALE_ACTOR_CODE = 'AL001';
+
+/** An actor acting for a signed-in member (every web, API, assistant and MCP request). */
+export type UserActor = Actor & { userId: string };
+
+/**
+ * The member an actor acts for. Services that only make sense for a person (their sessions, their
+ * tokens, their feeds) read the user through this: a system actor (a job) gets a clear 401
+ * instead of a query for a null id.
+ */
+export function userIdOf(actor: Pick<Actor, 'userId'>): string {
+  if (!actor.userId) throw new Unauthorized('This needs a signed-in member.');
+  return actor.userId;
+}
+
+export function isUserActor(actor: Actor): actor is UserActor {
+  return typeof actor.userId === 'string';
+}
 
 /** The workspace-scoped actor used by jobs that act for no particular user. */
 export function systemActor(workspaceId: string, channel: Channel = 'job'): Actor {

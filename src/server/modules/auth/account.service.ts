@@ -3,7 +3,7 @@
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { members, sessions, type USER_TOKEN_PURPOSES, users, userTokens } from '#server/db/schema/identity.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
 import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
@@ -108,7 +108,7 @@ export function createAccountService(deps: {
     const [user] = await db.orm
       .select()
       .from(users)
-      .where(eq(users.id, actor.userId as string));
+      .where(eq(users.id, userIdOf(actor)));
     if (!user || user.emailVerifiedAt) return;
     await asSystem(db, actor.workspaceId, (tx) => sendVerification(tx, user, actor.workspaceId));
   }
@@ -231,7 +231,7 @@ export function createAccountService(deps: {
     const [user] = await db.orm
       .select()
       .from(users)
-      .where(eq(users.id, actor.userId as string));
+      .where(eq(users.id, userIdOf(actor)));
     if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
       throw new ValidationError([{ field: 'body.currentPassword', message: 'Current password is not right' }]);
     }
@@ -260,12 +260,12 @@ export function createAccountService(deps: {
       const [before] = await tx
         .select({ name: users.name })
         .from(users)
-        .where(eq(users.id, actor.userId as string));
+        .where(eq(users.id, userIdOf(actor)));
       if (!before || before.name === input.name) return;
       await tx
         .update(users)
         .set({ name: input.name, updatedAt: clock() })
-        .where(eq(users.id, actor.userId as string));
+        .where(eq(users.id, userIdOf(actor)));
       await recordAudit(tx, actor, {
         action: 'user.updated',
         entityType: 'user',

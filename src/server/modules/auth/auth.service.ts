@@ -4,7 +4,7 @@ import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { members, refreshTokens, roles, sessions, users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { SYSTEM_ROLES } from '#server/modules/access/system-roles.ts';
-import { type Actor, type Channel, STALE_ACTOR_CODE } from '#server/platform/actor.ts';
+import { type Actor, type Channel, STALE_ACTOR_CODE, userIdOf } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
 import {
@@ -607,7 +607,7 @@ export function createAuthService(deps: {
         .where(
           and(
             eq(sessions.id, sessionId),
-            eq(sessions.userId, actor.userId as string),
+            eq(sessions.userId, userIdOf(actor)),
             eq(sessions.workspaceId, actor.workspaceId),
             isNull(sessions.revokedAt),
           ),
@@ -631,7 +631,7 @@ export function createAuthService(deps: {
         .from(sessions)
         .where(
           and(
-            eq(sessions.userId, actor.userId as string),
+            eq(sessions.userId, userIdOf(actor)),
             isNull(sessions.revokedAt),
             sql`${sessions.expiresAt} > ${clock().toISOString()}`,
           ),
@@ -652,7 +652,7 @@ export function createAuthService(deps: {
   /** The signed-in user, straight from the actor: authentication already read it with the session. */
   function me(actor: SessionActor) {
     return {
-      id: actor.userId as string,
+      id: userIdOf(actor),
       email: actor.profile.email,
       name: actor.profile.name,
       emailVerified: actor.profile.emailVerified,

@@ -2,7 +2,7 @@
 // confirmation, ten single-use backup codes, disabling, and checking a second factor at sign-in.
 import { and, eq, isNull } from 'drizzle-orm';
 import { mfaBackupCodes, userMfa, users } from '#server/db/schema/identity.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { verifyPassword } from '#server/platform/auth/passwords.ts';
 import { hashBackupCode, newBackupCodes, newTotpSecret, otpauthUri, verifyTotp } from '#server/platform/auth/totp.ts';
@@ -22,7 +22,7 @@ export function createMfaService(deps: { db: Database; masterKey: Buffer; clock:
 
   /** Starts (or restarts) enrolment: a new secret, not active until confirmed with a code. */
   async function setup(actor: Actor) {
-    const userId = actor.userId as string;
+    const userId = userIdOf(actor);
     const [existing] = await db.orm.select().from(userMfa).where(eq(userMfa.userId, userId));
     if (existing?.enabledAt)
       throw new Conflict('Two-factor authentication is already on. Turn it off first to set up a new authenticator.');
@@ -43,7 +43,7 @@ export function createMfaService(deps: { db: Database; masterKey: Buffer; clock:
 
   /** Confirms enrolment with a code from the app; returns the backup codes, shown this once. */
   async function enable(actor: Actor, code: string): Promise<{ backupCodes: string[] }> {
-    const userId = actor.userId as string;
+    const userId = userIdOf(actor);
     const [row] = await db.orm.select().from(userMfa).where(eq(userMfa.userId, userId));
     if (!row) throw new ValidationError([{ field: 'body.code', message: 'Start the setup first' }]);
     if (row.enabledAt) throw new Conflict('Two-factor authentication is already on.');
@@ -66,7 +66,7 @@ export function createMfaService(deps: { db: Database; masterKey: Buffer; clock:
   }
 
   async function disable(actor: Actor, input: { password: string; code: string }): Promise<void> {
-    const userId = actor.userId as string;
+    const userId = userIdOf(actor);
     const [user] = await db.orm.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
     const passwordOk = user ? await verifyPassword(user.passwordHash, input.password) : false;
     const codeOk = await checkSecondFactor(userId, input.code);

@@ -3,7 +3,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { personalAccessTokens } from '#server/db/schema/access.ts';
 import { hasPermission, isPermission } from '#server/platform/access/permissions.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
 import type { Database } from '#server/platform/db/database.ts';
@@ -40,7 +40,7 @@ export function createPersonalTokensService(deps: { db: Database; clock: () => D
         .insert(personalAccessTokens)
         .values({
           workspaceId: actor.workspaceId,
-          userId: actor.userId as string,
+          userId: userIdOf(actor),
           name: input.name,
           tokenHash: hashToken(token),
           scopes: [...new Set(input.scopes)],
@@ -76,7 +76,7 @@ export function createPersonalTokensService(deps: { db: Database; clock: () => D
       tx
         .select()
         .from(personalAccessTokens)
-        .where(and(eq(personalAccessTokens.userId, actor.userId as string), isNull(personalAccessTokens.revokedAt)))
+        .where(and(eq(personalAccessTokens.userId, userIdOf(actor)), isNull(personalAccessTokens.revokedAt)))
         .orderBy(desc(personalAccessTokens.createdAt)),
     );
     return rows.map(view);
@@ -90,7 +90,7 @@ export function createPersonalTokensService(deps: { db: Database; clock: () => D
         .where(
           and(
             eq(personalAccessTokens.id, id),
-            eq(personalAccessTokens.userId, actor.userId as string),
+            eq(personalAccessTokens.userId, userIdOf(actor)),
             isNull(personalAccessTokens.revokedAt),
           ),
         )

@@ -13,7 +13,7 @@ import type { Filter } from '#server/modules/crm/query.ts';
 import type { RecordRow, RecordsService } from '#server/modules/crm/records.service.ts';
 import type { NotificationsService } from '#server/modules/notifications/notifications.service.ts';
 import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import type { Database } from '#server/platform/db/database.ts';
 import { asSystem, withWorkspace } from '#server/platform/db/tenancy.ts';
 import { NotFound, ValidationError } from '#server/platform/errors.ts';
@@ -570,10 +570,10 @@ export function createCalendarService(deps: {
       await tx
         .update(calendarFeeds)
         .set({ revokedAt: now })
-        .where(and(eq(calendarFeeds.userId, actor.userId as string), isNull(calendarFeeds.revokedAt)));
+        .where(and(eq(calendarFeeds.userId, userIdOf(actor)), isNull(calendarFeeds.revokedAt)));
       await tx.insert(calendarFeeds).values({
         workspaceId: actor.workspaceId,
-        userId: actor.userId as string,
+        userId: userIdOf(actor),
         tokenHash: hashToken(token),
         createdAt: now,
       });
@@ -587,7 +587,7 @@ export function createCalendarService(deps: {
       const [row] = await tx
         .select()
         .from(calendarFeeds)
-        .where(and(eq(calendarFeeds.userId, actor.userId as string), isNull(calendarFeeds.revokedAt)));
+        .where(and(eq(calendarFeeds.userId, userIdOf(actor)), isNull(calendarFeeds.revokedAt)));
       return { active: Boolean(row), createdAt: row?.createdAt ?? null };
     });
   }
@@ -598,7 +598,7 @@ export function createCalendarService(deps: {
       tx
         .update(calendarFeeds)
         .set({ revokedAt: clock() })
-        .where(and(eq(calendarFeeds.userId, actor.userId as string), isNull(calendarFeeds.revokedAt))),
+        .where(and(eq(calendarFeeds.userId, userIdOf(actor)), isNull(calendarFeeds.revokedAt))),
     );
   }
 

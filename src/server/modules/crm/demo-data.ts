@@ -3,7 +3,7 @@
 // a timeline of notes. Generated from word lists with a seeded generator, so it is the same on
 // every run and never copied from anywhere. Written through the record services, audited as any
 // other change.
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import type { PipelinesService } from './pipelines.service.ts';
 import type { BulkResult, RecordsService } from './records.service.ts';
 
@@ -221,7 +221,7 @@ export async function seedDemo(
   const r = generator(20261123);
   const day = 86_400_000;
   const isoDate = (offsetDays: number) => new Date(now.getTime() + offsetDays * day).toISOString().slice(0, 10);
-  const owners = memberIds.length ? memberIds : [actor.userId as string];
+  const owners = memberIds.length ? memberIds : [userIdOf(actor)];
 
   const names = new Set<string>();
   while (names.size < size.organizations) names.add(`${r.pick(PREFIX)} ${r.pick(SUFFIX)}`);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { contacts, dataTransferChunks, dataTransfers, organizations } from '#server/db/schema/crm.ts';
 import { jobs as jobsTable } from '#server/db/schema/jobs.ts';
 import { assertPermission, hasPermission } from '#server/platform/access/permissions.ts';
-import type { Actor, Channel } from '#server/platform/actor.ts';
+import { type Actor, type Channel, userIdOf } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { type Database, sqlState, type Tx } from '#server/platform/db/database.ts';
 import { afterBulkWrite } from '#server/platform/db/maintenance.ts';
@@ -195,7 +195,7 @@ export function createTransfersService(deps: {
       job,
       {
         transferId,
-        userId: actor.userId as string,
+        userId: userIdOf(actor),
         workspaceId: actor.workspaceId,
         scopes: actor.scopes ? [...actor.scopes] : undefined,
       },

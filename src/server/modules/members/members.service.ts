@@ -4,7 +4,7 @@ import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { invitations, members, roles, sessions, users } from '#server/db/schema/identity.ts';
 import { workspaces } from '#server/db/schema/workspaces.ts';
 import { assertPermission } from '#server/platform/access/permissions.ts';
-import type { Actor } from '#server/platform/actor.ts';
+import { type Actor, userIdOf } from '#server/platform/actor.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '#server/platform/auth/passwords.ts';
 import { hashToken, newOpaqueToken } from '#server/platform/auth/tokens.ts';
@@ -163,7 +163,7 @@ export function createMembersService(deps: {
           roleId: role.id,
           department: input.department ?? null,
           tokenHash: hashToken(token),
-          invitedBy: actor.userId as string,
+          invitedBy: userIdOf(actor),
           expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
           createdAt: now,
         })
@@ -176,7 +176,7 @@ export function createMembersService(deps: {
       const [inviter] = await tx
         .select({ name: users.name })
         .from(users)
-        .where(eq(users.id, actor.userId as string));
+        .where(eq(users.id, userIdOf(actor)));
       await mailer.send(tx, {
         to: email,
         template: 'invitation',
@@ -403,7 +403,7 @@ export function createMembersService(deps: {
       await tx
         .update(members)
         .set({ roleId: admin.id, updatedAt: now })
-        .where(and(eq(members.userId, actor.userId as string), eq(members.workspaceId, actor.workspaceId)));
+        .where(and(eq(members.userId, userIdOf(actor)), eq(members.workspaceId, actor.workspaceId)));
       await recordAudit(tx, actor, {
         action: 'workspace.ownership_transferred',
         entityType: 'member',

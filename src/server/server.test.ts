@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '#test/support/app.ts';
-import { createShutdown } from './lifecycle.ts';
+import { createShutdown } from './server.ts';
 
 let t: TestApp;
 let base: string;

@@ -1,5 +1,6 @@
-// Start and stop: config → database → migrations → jobs → app → listen, and the reverse on a
-// signal (stop accepting, finish in-flight requests and jobs, close the database) within a bound.
+// The server around the app (fastify/demo's split: app.ts builds the Fastify app, tests use it
+// alone): config → database → migrations → jobs → app → listen, and the reverse on a signal (stop
+// accepting, finish in-flight requests and jobs, close the database) within a bound.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '#server/app.ts';
