@@ -6,6 +6,8 @@ import { chromium, expect, test } from '@playwright/test';
 const PASSWORD = 'maple-horizon-ledger-2026';
 
 test('the app is installable and opens offline, saying so', async ({ page, context, request }, testInfo) => {
+  // Skipped on the mobile project on purpose: the manifest, the service worker and Chromium's
+  // installability check do not depend on the viewport, and the test takes a profile on disk.
   test.skip(testInfo.project.name === 'mobile', 'one browser is enough: the manifest and worker are the same');
   await page.goto('/login');
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();

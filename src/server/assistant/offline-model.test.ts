@@ -51,7 +51,21 @@ async function callsFor(text: string, options?: Parameters<typeof prompt>[1]) {
     }));
 }
 
-const CASES: Array<[utterance: string, tool: string, input: Record<string, unknown>]> = [
+type Case = [utterance: string, tool: string, input: Record<string, unknown>];
+
+/** The utterances not read as exactly one call of the expected tool with the expected input. */
+async function misread(cases: Case[]): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const [utterance, tool, input] of cases) {
+    const calls = await callsFor(utterance);
+    const ok =
+      calls.length === 1 && calls[0]?.tool === tool && JSON.stringify(calls[0]?.input) === JSON.stringify(input);
+    if (!ok) wrong.push(`${utterance} → ${JSON.stringify(calls)}`);
+  }
+  return wrong;
+}
+
+const CASES: Case[] = [
   [
     'add contact Jan Kowalski',
     'create_record',
@@ -228,14 +242,7 @@ const CASES: Array<[utterance: string, tool: string, input: Record<string, unkno
 describe('the offline model understands its documented commands', () => {
   it(`maps ${CASES.length} utterances to the expected tool calls`, async () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
-    const wrong: string[] = [];
-    for (const [utterance, tool, input] of CASES) {
-      const calls = await callsFor(utterance);
-      const ok =
-        calls.length === 1 && calls[0]?.tool === tool && JSON.stringify(calls[0]?.input) === JSON.stringify(input);
-      if (!ok) wrong.push(`${utterance} → ${JSON.stringify(calls)}`);
-    }
-    expect(wrong).toEqual([]);
+    expect(await misread(CASES)).toEqual([]);
   });
 
   it('answers an offer: "yes, a@b.com" after "Shall I add their email?" updates the record last mentioned', async () => {
@@ -302,7 +309,7 @@ describe('the offline model understands its documented commands', () => {
 // Everyday wording, as salespeople write (issue 22 item 3). NOW is Monday 23 November 2026, 10:00
 // in Warsaw; "next Tuesday" said on that Monday is 1 December (the rule is in docs/assistant.md).
 const NOV_WEEK = { from: '2026-11-23T00:00:00+01:00', to: '2026-11-30T00:00:00+01:00' };
-const EVERYDAY: Array<[utterance: string, tool: string, input: Record<string, unknown>]> = [
+const EVERYDAY: Case[] = [
   [
     'add Maria Chen from Acme as a contact',
     'create_record',
@@ -499,14 +506,7 @@ const EVERYDAY: Array<[utterance: string, tool: string, input: Record<string, un
 
 describe('the offline model understands everyday wording', () => {
   it(`maps ${EVERYDAY.length} everyday phrasings to the expected tool calls`, async () => {
-    const wrong: string[] = [];
-    for (const [utterance, tool, input] of EVERYDAY) {
-      const calls = await callsFor(utterance);
-      const ok =
-        calls.length === 1 && calls[0]?.tool === tool && JSON.stringify(calls[0]?.input) === JSON.stringify(input);
-      if (!ok) wrong.push(`${utterance} → ${JSON.stringify(calls)}`);
-    }
-    expect(wrong).toEqual([]);
+    expect(await misread(EVERYDAY)).toEqual([]);
   });
 
   it('reads "tomorrow at 10am" as 10:00, not 09:00', async () => {
